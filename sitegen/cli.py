@@ -1,0 +1,142 @@
+"""The `sitegen` command line: parses arguments, runs a command, prints its
+diagnostics and maps the outcome to an exit code (0 ok, 1 content errors,
+2 usage errors)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.diagnostics import Diagnostic, summary_line
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits with 2 on usage errors too; keep its text short
+        self.print_usage(sys.stderr)
+        print(f"sitegen: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sitegen", description="A fact-tracking static site generator.")
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    build = commands.add_parser("build", help="build the site into the output folder")
+    build.add_argument("dir", nargs="?", default=".", help="the site folder (default: .)")
+    build.add_argument("-o", "--output", help="output folder (default: DIR/output)")
+    build.add_argument("--base-url", help="absolute URL the site is published at (overrides base_url)")
+    build.add_argument("--drafts", action="store_true", help="include drafts")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--watch", action="store_true", help="rebuild on every change")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+    serve = commands.add_parser("serve", help="build, serve and live-reload the site")
+    serve.add_argument("dir", nargs="?", default=".")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--open", action="store_true", help="open a browser")
+    serve.add_argument("--drafts", action="store_true")
+
+    check = commands.add_parser("check", help="report problems without writing anything")
+    check.add_argument("dir", nargs="?", default=".")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--drafts", action="store_true")
+    return parser
+
+
+def site_root(path: str) -> Path:
+    root = Path(path)
+    if not root.is_dir():
+        raise UsageError(f"no such folder: {path}")
+    return root
+
+
+def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format(), file=sys.stderr)
+
+
+def print_summary(errors: int, warnings: int) -> None:
+    print(summary_line(errors, warnings), file=sys.stderr)
+
+
+def command_build(args) -> int:
+    from sitegen.build import build
+
+    root = site_root(args.dir)
+    out_dir = Path(args.output) if args.output else root / "output"
+    if args.watch:
+        from sitegen.watch import watch_build
+
+        return watch_build(root, out_dir, args)
+    progress = None
+    if not args.quiet and sys.stdout.isatty():
+        from sitegen.progress import TerminalProgress
+
+        progress = TerminalProgress()
+    result = build(root, out_dir, base_url=args.base_url, drafts=args.drafts, strict=args.strict, progress=progress)
+    if progress is not None:
+        progress.done()
+    print_diagnostics(result.diagnostics)
+    if result.diagnostics or not args.quiet:
+        print_summary(result.errors, result.warnings)
+    if result.failed(args.strict):
+        print("build failed; the previous output was left as it was", file=sys.stderr)
+        return EXIT_CONTENT
+    if not args.quiet and result.write is not None:
+        pages = sum(1 for name in result.files if name.endswith(".html"))
+        print(
+            f"built {pages} pages into {out_dir} in {result.seconds:.2f} s "
+            f"({len(result.write.written)} written, {len(result.write.unchanged)} unchanged, {len(result.write.removed)} removed)"
+        )
+    return EXIT_OK
+
+
+def command_check(args) -> int:
+    from sitegen.build import Builder
+
+    root = site_root(args.dir)
+    result = Builder(root, drafts=args.drafts).check()
+    failed = result.failed(args.strict)
+    if args.format == "json":
+        report = {
+            "diagnostics": [d.as_json() for d in result.diagnostics],
+            "summary": {"errors": result.errors, "warnings": result.warnings, "ok": not failed},
+        }
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print_diagnostics(result.diagnostics)
+        print_summary(result.errors, result.warnings)
+    return EXIT_CONTENT if failed else EXIT_OK
+
+
+def command_serve(args) -> int:
+    from sitegen.server import serve
+
+    return serve(site_root(args.dir), args)
+
+
+COMMANDS = {"build": command_build, "check": command_check, "serve": command_serve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as err:
+        print(f"sitegen: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,82 @@
+"""The site's machine-readable data: `data/facts.json` and `data/graph.json`.
+
+Both formats are documented in docs/data.md; keys are stable and sorted so
+two builds of the same input are byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sitegen.link import Graph
+from sitegen.model import KIND_SINGULAR
+
+FORMAT_VERSION = 1
+
+
+def _value(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _dumps(data) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+def facts_json(graph: Graph) -> bytes:
+    site, urls = graph.site, graph.urls
+    facts = []
+    for entity in sorted(site.entities.values(), key=lambda e: e.id):
+        disputed = set().union(*(s.disputed for s in graph.series.get(entity.id, []))) if graph.series.get(entity.id) else set()
+        current = {s.current.key for s in graph.series.get(entity.id, [])}
+        for fact in entity.facts:
+            sources = []
+            for check in graph.checks.get(fact.key, []):
+                item = {"source": check.source.source, "quote": check.source.quote, "status": check.status}
+                if check.status == "external":
+                    item["url"] = check.source.source
+                else:
+                    item["url"] = urls.article(check.source.source) + (f"#{check.anchor}" if check.anchor else "")
+                sources.append(item)
+            facts.append({
+                "entity": entity.id,
+                "kind": KIND_SINGULAR[entity.kind],
+                "index": fact.index,
+                "claim": fact.claim,
+                "value": _value(fact.value),
+                "value_entity": fact.value_ref,
+                "date": _value(fact.date),
+                "start": _value(fact.start),
+                "end": _value(fact.end),
+                "rank": fact.rank,
+                "reason": fact.reason or None,
+                "note": fact.note or None,
+                "current": fact.key in current,
+                "disputed": fact.key in disputed,
+                "sources": sources,
+                "url": urls.entity(entity.kind, entity.id) + f"#fact-{fact.index + 1}",
+            })
+    return _dumps({"version": FORMAT_VERSION, "facts": facts})
+
+
+def graph_json(graph: Graph) -> bytes:
+    site, urls = graph.site, graph.urls
+    nodes = []
+    for entity in sorted(site.entities.values(), key=lambda e: e.id):
+        nodes.append({"id": entity.id, "type": KIND_SINGULAR[entity.kind], "name": entity.name, "url": urls.entity(entity.kind, entity.id)})
+    for article_id in sorted(site.articles):
+        article = site.articles[article_id]
+        nodes.append({"id": f"article:{article_id}", "type": "article", "name": article.title, "date": _value(article.date), "url": urls.article(article_id)})
+    edges = []
+    for article_id in sorted(graph.article_entities):
+        for entity_id in graph.article_entities[article_id]:
+            edges.append({"source": f"article:{article_id}", "target": entity_id, "type": "mentions"})
+    for entity_id in sorted(graph.relations):
+        for relation in graph.relations[entity_id]:
+            edges.append({"source": entity_id, "target": relation.other, "type": "relation", "label": relation.label})
+    for article_id in sorted(graph.citations):
+        for citation in graph.citations[article_id]:
+            edges.append({"source": citation.fact.entity_id, "target": f"article:{article_id}", "type": "cites", "claim": citation.fact.claim, "status": citation.check.status})
+    return _dumps({"version": FORMAT_VERSION, "nodes": nodes, "edges": edges})

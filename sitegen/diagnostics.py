@@ -1,0 +1,95 @@
+"""Diagnostics: every problem sitegen reports about a site, as data.
+
+A diagnostic carries a position (`path:line:col`, path relative to the site
+folder, line and column 1-based), a severity, a stable dotted code and a
+message. Stages return diagnostics; only the command line prints them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Position:
+    """Where a problem is: a site-relative POSIX path and a 1-based line and column."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in the site's sources."""
+
+    position: Position
+    severity: str
+    """`error` or `warning`."""
+    code: str
+    """Stable dotted identifier, e.g. `yaml.syntax`, `ref.unknown`, `quote.not-found`."""
+    message: str
+
+    def sort_key(self) -> tuple:
+        return (self.position.path, self.position.line, self.position.column, self.code, self.message)
+
+    def format(self) -> str:
+        return f"{self.position}: {self.severity}: {self.message}"
+
+    def as_json(self) -> dict:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "path": self.position.path,
+            "line": self.position.line,
+            "column": self.position.column,
+        }
+
+
+@dataclass
+class Diagnostics:
+    """A collector that stages append to; sorted and de-duplicated on the way out."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, position: Position, code: str, message: str) -> None:
+        self.items.append(Diagnostic(position, ERROR, code, message))
+
+    def warning(self, position: Position, code: str, message: str) -> None:
+        self.items.append(Diagnostic(position, WARNING, code, message))
+
+    def extend(self, other: Iterable[Diagnostic]) -> None:
+        self.items.extend(other)
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(set(self.items), key=Diagnostic.sort_key)
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for d in set(self.items) if d.severity == ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for d in set(self.items) if d.severity == WARNING)
+
+
+def summary_line(errors: int, warnings: int) -> str:
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 else "s")
+
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A ` (did you mean 'x'?)` suffix naming the closest candidate, or ''."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

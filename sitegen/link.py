@@ -1,0 +1,590 @@
+"""Stage 3, link: connect articles and fact sheets into one graph.
+
+It finds the entities each article mentions (explicit `[[wikilinks]]`,
+`about`/`mentions`, and names and aliases found in the text), links them in
+the body, verifies quotes against the cited articles, orders each claim's
+facts into a series with its current value and conflicts, and gathers every
+relation in both directions. The result, `Graph`, is what pages are made of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import ahocorasick
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from sitegen.diagnostics import Diagnostics, Position, did_you_mean
+from sitegen.markdown import fold, fold_with_map, make_markdown, sentence_at
+from sitegen.model import KIND_SINGULAR, Article, Entity, Fact, FactSource, Site
+from sitegen.urls import Urls
+from sitegen.validate import as_day, position
+
+RELATION_LABELS = {
+    # field: (label on the owner's page, label on the target's page)
+    "part_of": ("Part of", "Includes"),
+    "places": ("Places", "Events here"),
+    "participants": ("Participants", "Took part in"),
+    "members": ("Members", "Member of"),
+    "organisations": ("Organisations", "Members"),
+}
+
+
+@dataclass
+class Passage:
+    """A block of article text that a fact can cite."""
+
+    anchor: str | None
+    """The HTML id of the block, e.g. 'p-3'; None for table cells."""
+    text: str
+    """The block's plain text."""
+
+
+@dataclass
+class Problem:
+    """A problem found in an article body, relative to the body's first line."""
+
+    body_line: int
+    column: int
+    code: str
+    message: str
+
+
+@dataclass
+class ArticleText:
+    """An article body after linking: its HTML and what it mentions where."""
+
+    html: str
+    passages: list[Passage]
+    first_mentions: dict[str, tuple[int, int]]
+    """Entity id → (passage index, offset in its text) of its first mention in the text."""
+    explicit: list[str]
+    """Entities linked with [[...]], in order."""
+    problems: list[Problem] = field(default_factory=list)
+    _folded: tuple[str, list[int], list[int]] | None = None
+
+    def folded(self) -> tuple[str, list[int], list[int]]:
+        """The folded plain text, each folded char's passage index, and its offset there."""
+        if self._folded is None:
+            chars: list[str] = []
+            passage_of: list[int] = []
+            offset_of: list[int] = []
+            for index, passage in enumerate(self.passages):
+                text, offsets = fold_with_map(passage.text)
+                if chars:
+                    chars.append(" ")
+                    passage_of.append(index)
+                    offset_of.append(0)
+                chars.append(text)
+                passage_of.extend([index] * len(text))
+                offset_of.extend(offsets)
+            self._folded = ("".join(chars), passage_of, offset_of)
+        return self._folded
+
+
+@dataclass
+class Mention:
+    """An article that mentions an entity, with the sentence that does."""
+
+    article_id: str
+    sentence: str
+    """'' when the article lists the entity in `about`/`mentions` only."""
+    anchor: str | None
+
+
+@dataclass
+class SourceCheck:
+    """What became of one source of one fact."""
+
+    source: FactSource
+    status: str
+    """'verified' (quote found), 'not-found', 'unquoted' (article, no quote), 'external' (URL)."""
+    anchor: str | None = None
+    """Anchor of the cited passage in the article."""
+
+
+@dataclass
+class ClaimSeries:
+    """The facts of one entity that share a claim, in time order."""
+
+    claim: str
+    facts: list[Fact]
+    current: Fact
+    disputed: set[str]
+    """Keys of the facts that conflict with another fact of the series."""
+
+
+@dataclass
+class Relation:
+    """A link between two entities, seen from one of them."""
+
+    label: str
+    other: str
+
+
+@dataclass
+class Citation:
+    """A fact citing an article, seen from the article."""
+
+    fact: Fact
+    check: SourceCheck
+
+
+@dataclass
+class Graph:
+    """The linked site: everything pages are made of."""
+
+    site: Site
+    urls: Urls
+    texts: dict[str, ArticleText]
+    article_entities: dict[str, list[str]]
+    """Article id → entities it mentions: in order of first mention, then about/mentions."""
+    mentions: dict[str, list[Mention]]
+    """Entity id → articles mentioning it, newest first."""
+    relations: dict[str, list[Relation]]
+    related: dict[str, list[tuple[str, int]]]
+    """Entity id → (other entity, number of shared articles), most shared first."""
+    series: dict[str, list[ClaimSeries]]
+    checks: dict[str, list[SourceCheck]]
+    """Fact key → the check of each of its sources."""
+    citations: dict[str, list[Citation]]
+    """Article id → the facts that cite it."""
+    tags: dict[str, list[str]]
+    """Tag → ids of its articles, newest first."""
+    articles_by_date: list[str]
+    """All article ids, newest first."""
+
+
+# --------------------------------------------------------------------------
+# names
+
+
+@dataclass
+class NameIndex:
+    """Every name and alias that can link an entity."""
+
+    automaton: ahocorasick.Automaton | None
+    by_name: dict[str, list[str]]
+    """Name or alias → ids of the entities that use it (for autolinking)."""
+    lookup: dict[str, list[str]]
+    """Case-folded name, alias or id → entity ids (for [[Name]] links)."""
+
+    def ambiguous(self) -> dict[str, list[str]]:
+        return {name: ids for name, ids in self.by_name.items() if len(ids) > 1}
+
+
+def build_name_index(entities: dict[str, Entity]) -> NameIndex:
+    by_name: dict[str, list[str]] = defaultdict(list)
+    lookup: dict[str, list[str]] = defaultdict(list)
+    for entity in sorted(entities.values(), key=lambda e: e.id):
+        names = dict.fromkeys([entity.name, *entity.aliases])
+        for name in names:
+            if entity.id not in lookup[name.casefold()]:
+                lookup[name.casefold()].append(entity.id)
+            if entity.autolink and len(name) > 1:
+                by_name[name].append(entity.id)
+    automaton = None
+    if by_name:
+        automaton = ahocorasick.Automaton()
+        for name, ids in by_name.items():
+            automaton.add_word(name, (name, tuple(ids)))
+        automaton.make_automaton()
+    return NameIndex(automaton, dict(by_name), dict(lookup))
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def find_names(index: NameIndex, text: str) -> list[tuple[int, int, str]]:
+    """Unambiguous, whole-word name matches in `text` as (start, end, entity id),
+    leftmost first and longest where they overlap."""
+    if index.automaton is None:
+        return []
+    candidates = []
+    for end_index, (name, ids) in index.automaton.iter(text):
+        start = end_index - len(name) + 1
+        if start > 0 and _is_word_char(text[start - 1]) and _is_word_char(name[0]):
+            continue
+        if end_index + 1 < len(text) and _is_word_char(text[end_index + 1]) and _is_word_char(name[-1]):
+            continue
+        candidates.append((start, end_index + 1, ids))
+    candidates.sort(key=lambda c: (c[0], -c[1]))
+    matches = []
+    covered = 0
+    for start, end, ids in candidates:
+        if start < covered:
+            continue
+        covered = end
+        if len(ids) == 1:  # an ambiguous name hides shorter names inside it, but links nothing
+            matches.append((start, end, ids[0]))
+    return matches
+
+
+# --------------------------------------------------------------------------
+# article bodies
+
+
+class BodyLinker:
+    """Links one article body: resolves wikilinks, links mentions, numbers passages."""
+
+    def __init__(self, md: MarkdownIt, names: NameIndex, entities: dict[str, Entity], urls: Urls, autolink: str):
+        self.md = md
+        self.names = names
+        self.entities = entities
+        self.urls = urls
+        self.autolink = autolink
+
+    def resolve(self, target: str) -> str | None:
+        if target in self.entities:
+            return target
+        ids = self.names.lookup.get(target.casefold(), [])
+        return ids[0] if len(ids) == 1 else None
+
+    def link_tokens(self, entity_id: str, label: str) -> list[Token]:
+        entity = self.entities[entity_id]
+        opening = Token("link_open", "a", 1)
+        opening.attrs = {"href": self.urls.entity(entity.kind, entity_id), "class": f"entity entity-{KIND_SINGULAR[entity.kind]}"}
+        text = Token("text", "", 0)
+        text.content = label
+        return [opening, text, Token("link_close", "a", -1)]
+
+    def run(self, body: str) -> ArticleText:
+        tokens = self.md.parse(body, {})
+        result = ArticleText("", [], {}, [])
+        linked: set[str] = set()
+        heading = False
+        container: Token | None = None
+        for token in tokens:
+            if token.type == "heading_open":
+                heading = True
+            elif token.type == "heading_close":
+                heading = False
+            elif token.type == "list_item_open":
+                container = token
+            elif token.type == "paragraph_open":
+                anchor = f"p-{len(result.passages) + 1}"
+                target = container if token.hidden and container is not None else token
+                target.attrSet("id", anchor)
+            elif token.type == "inline" and token.children is not None:
+                self.link_inline(token, heading, result, linked)
+        result.html = self.md.renderer.render(tokens, self.md.options, {})
+        return result
+
+    def link_inline(self, inline: Token, heading: bool, result: ArticleText, linked: set[str]) -> None:
+        anchor = None if heading else f"p-{len(result.passages) + 1}"
+        passage_index = len(result.passages)
+        plain: list[str] = []
+        plain_length = 0
+        children: list[Token] = []
+        link_depth = 0
+        line = (inline.map[0] if inline.map else 0) + 1
+
+        def note_mention(entity_id: str, offset: int) -> None:
+            result.first_mentions.setdefault(entity_id, (passage_index, offset))
+
+        for child in inline.children:
+            if child.type == "link_open":
+                link_depth += 1
+            elif child.type == "link_close":
+                link_depth -= 1
+            if child.type == "wikilink":
+                target, label = child.meta["target"], child.meta["label"]
+                entity_id = self.resolve(target)
+                if entity_id is None:
+                    ids = self.names.lookup.get(target.casefold(), [])
+                    why = f"'{target}' names several entities ({', '.join(ids)}); link by id" if ids else f"unknown entity '{target}' in [[...]]{did_you_mean(target, self.entities)}"
+                    result.problems.append(Problem(line, 1, "ref.unknown", why))
+                    text = Token("text", "", 0)
+                    text.content = label or target
+                    children.append(text)
+                    plain.append(text.content)
+                    plain_length += len(text.content)
+                    continue
+                label = label or (target if target != entity_id else self.entities[entity_id].name)
+                note_mention(entity_id, plain_length)
+                if entity_id not in result.explicit:
+                    result.explicit.append(entity_id)
+                linked.add(entity_id)
+                children.extend(self.link_tokens(entity_id, label) if link_depth == 0 else [Token("text", "", 0)])
+                if link_depth:
+                    children[-1].content = label
+                plain.append(label)
+                plain_length += len(label)
+                continue
+            if child.type == "text":
+                matches = find_names(self.names, child.content)
+                if not matches:
+                    children.append(child)
+                else:
+                    children.extend(self.split_text(child.content, matches, plain_length, heading or link_depth > 0, linked, note_mention))
+                plain.append(child.content)
+                plain_length += len(child.content)
+                continue
+            children.append(child)
+            if child.type == "code_inline":
+                plain.append(child.content)
+                plain_length += len(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                plain.append(" ")
+                plain_length += 1
+        inline.children = children
+        if not heading:
+            result.passages.append(Passage(anchor, "".join(plain)))
+
+    def split_text(self, text: str, matches, base_offset: int, no_links: bool, linked: set[str], note_mention) -> list[Token]:
+        out: list[Token] = []
+        position = 0
+        for start, end, entity_id in matches:
+            note_mention(entity_id, base_offset + start)
+            if no_links or self.autolink == "none" or (self.autolink == "first" and entity_id in linked):
+                continue
+            linked.add(entity_id)
+            if start > position:
+                piece = Token("text", "", 0)
+                piece.content = text[position:start]
+                out.append(piece)
+            out.extend(self.link_tokens(entity_id, text[start:end]))
+            position = end
+        if position < len(text):
+            piece = Token("text", "", 0)
+            piece.content = text[position:]
+            out.append(piece)
+        return out
+
+
+# --------------------------------------------------------------------------
+# facts
+
+
+def find_quote(text: ArticleText, quote: str) -> tuple[int, int] | None:
+    """(passage index, offset) where the quote starts, or None."""
+    folded, passage_of, offset_of = text.folded()
+    needle = fold(quote)
+    if not needle:
+        return None
+    at = folded.find(needle)
+    if at < 0:
+        return None
+    return passage_of[at], offset_of[at]
+
+
+def closest_passage(text: ArticleText, quote: str) -> str:
+    """The stretch of the article most like `quote`, to show next to a typo."""
+    needle = fold(quote)
+    words_needed = max(1, len(needle.split()))
+    best, best_ratio = "", -1.0
+    for passage in text.passages:
+        words = passage.text.split()
+        if not words:
+            continue
+        span = min(words_needed, len(words))
+        for start in range(0, len(words) - span + 1):
+            candidate = " ".join(words[start : start + span])
+            matcher = difflib.SequenceMatcher(None, needle, fold(candidate), autojunk=False)
+            if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+                continue
+            ratio = matcher.ratio()
+            if ratio > best_ratio:
+                best, best_ratio = candidate, ratio
+    return best
+
+
+def check_sources(site: Site, texts: dict[str, ArticleText], diagnostics: Diagnostics) -> dict[str, list[SourceCheck]]:
+    checks: dict[str, list[SourceCheck]] = {}
+    for entity in site.entities.values():
+        for fact in entity.facts:
+            results = []
+            for source in fact.sources:
+                if source.is_url:
+                    results.append(SourceCheck(source, "external"))
+                    continue
+                text = texts.get(source.source)
+                if text is None:
+                    continue  # unknown or draft article: reported by validate
+                if not source.quote:
+                    results.append(SourceCheck(source, "unquoted"))
+                    continue
+                found = find_quote(text, source.quote)
+                if found is None:
+                    closest = closest_passage(text, source.quote)
+                    diagnostics.error(
+                        position(entity, source.quote_path),
+                        "quote.not-found",
+                        f"quote not found in article '{source.source}'; closest passage: \"{closest}\"",
+                    )
+                    results.append(SourceCheck(source, "not-found"))
+                else:
+                    results.append(SourceCheck(source, "verified", text.passages[found[0]].anchor))
+            checks[fact.key] = results
+            if not fact.sources:
+                diagnostics.warning(position(entity, ("facts", fact.index)), "fact.unsourced", f"fact '{fact.claim}' of '{entity.id}' has no source")
+    return checks
+
+
+def _sort_time(fact: Fact) -> tuple:
+    start, end = fact.time_range
+    day = as_day(start) or as_day(end)
+    return (day is None, day or dt.date.min, as_day(end) or dt.date.max, fact.index)
+
+
+def _overlap(a: Fact, b: Fact) -> bool:
+    a_start, a_end = (as_day(x) for x in a.time_range)
+    b_start, b_end = (as_day(x) for x in b.time_range)
+    if a_start is None and a_end is None or b_start is None and b_end is None:
+        return a_start is None and a_end is None and b_start is None and b_end is None
+    low = max(a_start or dt.date.min, b_start or dt.date.min)
+    high = min(a_end or dt.date.max, b_end or dt.date.max)
+    return low <= high
+
+
+def value_key(fact: Fact) -> str:
+    return fact.value_ref or fold(str(fact.value))
+
+
+def build_series(entity: Entity, diagnostics: Diagnostics) -> list[ClaimSeries]:
+    by_claim: dict[str, list[Fact]] = {}
+    for fact in entity.facts:
+        by_claim.setdefault(fact.claim.casefold(), []).append(fact)
+    series = []
+    for facts in by_claim.values():
+        facts.sort(key=_sort_time)
+        live = [f for f in facts if f.rank != "deprecated"] or facts
+        preferred = [f for f in live if f.rank == "preferred"]
+        current = (preferred or live)[-1]
+        disputed: set[str] = set()
+        for i, a in enumerate(live):
+            for b in live[i + 1 :]:
+                if value_key(a) != value_key(b) and _overlap(a, b):
+                    disputed.update((a.key, b.key))
+                    diagnostics.warning(
+                        position(entity, ("facts", b.index)),
+                        "fact.disputed",
+                        f"'{facts[0].claim}' of '{entity.id}' is disputed: '{b.value}' here, '{a.value}' at line {entity.doc.position(('facts', a.index))[0]}, for the same time",
+                    )
+        series.append(ClaimSeries(facts[0].claim, facts, current, disputed))
+    return series
+
+
+# --------------------------------------------------------------------------
+# the whole graph
+
+
+def _article_day(article: Article) -> dt.date:
+    return as_day(article.date)
+
+
+def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None, texts: dict[str, ArticleText] | None = None) -> Graph:
+    """Links the whole site. `texts` may hold bodies linked earlier with the same names."""
+    md = md or make_markdown(site.config.raw_html)
+    urls = Urls(site.config.base_path)
+    names = build_name_index(site.entities)
+    report_ambiguous_names(site, names, diagnostics)
+    linker = BodyLinker(md, names, site.entities, urls, site.config.autolink)
+    texts = dict(texts or {})
+    for article in site.articles.values():
+        if article.id not in texts:
+            texts[article.id] = linker.run(article.body)
+        for problem in texts[article.id].problems:
+            diagnostics.error(Position(article.rel_path, article.body_line + problem.body_line - 1, problem.column), problem.code, problem.message)
+    articles_by_date = sorted(site.articles, key=lambda a: (_article_day(site.articles[a]), str(site.articles[a].date), a), reverse=True)
+
+    article_entities: dict[str, list[str]] = {}
+    mentions: dict[str, list[Mention]] = defaultdict(list)
+    for article_id in articles_by_date:
+        article, text = site.articles[article_id], texts[article_id]
+        in_text = sorted(text.first_mentions, key=lambda e: text.first_mentions[e])
+        ordered = list(dict.fromkeys([*in_text, *text.explicit, *article.about, *article.mentions]))
+        article_entities[article_id] = ordered
+        for entity_id in ordered:
+            where = text.first_mentions.get(entity_id)
+            if where is None:
+                mentions[entity_id].append(Mention(article_id, "", None))
+            else:
+                passage = text.passages[where[0]]
+                mentions[entity_id].append(Mention(article_id, sentence_at(passage.text, where[1]), passage.anchor))
+
+    checks = check_sources(site, texts, diagnostics)
+    citations: dict[str, list[Citation]] = defaultdict(list)
+    series: dict[str, list[ClaimSeries]] = {}
+    for entity in site.entities.values():
+        series[entity.id] = build_series(entity, diagnostics)
+        for fact in entity.facts:
+            for check in checks.get(fact.key, []):
+                if check.status != "external":
+                    citations[check.source.source].append(Citation(fact, check))
+
+    tags: dict[str, list[str]] = defaultdict(list)
+    for article_id in articles_by_date:
+        for tag in dict.fromkeys(site.articles[article_id].tags):
+            tags[tag].append(article_id)
+
+    return Graph(
+        site=site,
+        urls=urls,
+        texts=texts,
+        article_entities=article_entities,
+        mentions=dict(mentions),
+        relations=collect_relations(site),
+        related=rank_related(site, article_entities),
+        series=series,
+        checks=checks,
+        citations=dict(citations),
+        tags=dict(sorted(tags.items())),
+        articles_by_date=articles_by_date,
+    )
+
+
+def report_ambiguous_names(site: Site, names: NameIndex, diagnostics: Diagnostics) -> None:
+    for name, ids in sorted(names.ambiguous().items()):
+        for entity_id in ids[1:]:
+            entity = site.entities[entity_id]
+            path = ("name",) if entity.name == name else ("aliases", entity.aliases.index(name))
+            diagnostics.warning(
+                position(entity, path),
+                "alias.ambiguous",
+                f"'{name}' also names '{ids[0]}', so it is not linked automatically; write [[id]] to link it",
+            )
+
+
+def collect_relations(site: Site) -> dict[str, list[Relation]]:
+    """Every relation, on both of its entities' pages."""
+    relations: dict[str, list[Relation]] = defaultdict(list)
+    seen: set[tuple[str, str, str]] = set()
+
+    def add(owner: str, label: str, other: str) -> None:
+        if (owner, label, other) not in seen:
+            seen.add((owner, label, other))
+            relations[owner].append(Relation(label, other))
+
+    for entity in sorted(site.entities.values(), key=lambda e: e.id):
+        for field_name, targets in entity.relations.items():
+            forward, backward = RELATION_LABELS[field_name]
+            if field_name == "organisations":
+                backward = "Members"
+            for target in targets:
+                add(entity.id, forward, target)
+                add(target, backward, entity.id)
+        for fact in entity.facts:
+            if fact.value_ref:
+                add(entity.id, fact.claim, fact.value_ref)
+                add(fact.value_ref, f"{fact.claim} of", entity.id)
+    return dict(relations)
+
+
+def rank_related(site: Site, article_entities: dict[str, list[str]], limit: int = 12) -> dict[str, list[tuple[str, int]]]:
+    shared: dict[str, Counter] = defaultdict(Counter)
+    for entity_ids in article_entities.values():
+        for a in entity_ids:
+            counter = shared[a]
+            for b in entity_ids:
+                if a != b:
+                    counter[b] += 1
+    return {
+        entity_id: sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        for entity_id, counter in shared.items()
+    }

@@ -1,0 +1,162 @@
+"""Stage 1, load: find a site's source files and parse each one on its own.
+
+A `SourceDoc` is what one file says (its YAML and, for Markdown, its body),
+independent of every other file, so it can be cached by content digest and
+re-read alone when the file changes. Unreadable files become diagnostics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.diagnostics import Diagnostics, Position
+from sitegen.model import KINDS
+from sitegen.yamldoc import YamlDoc, YamlError, parse_yaml
+
+CONFIG_FILE = "sitegen.yaml"
+
+
+@dataclass
+class SourceDoc:
+    """One parsed source file."""
+
+    rel_path: str
+    """POSIX path relative to the site folder."""
+    role: str
+    """'article', 'page', 'config', or an entity kind (people, places, ...)."""
+    digest: str
+    """sha256 of the file's bytes."""
+    doc: YamlDoc | None
+    """The YAML (front matter for Markdown); None when it could not be read."""
+    body: str = ""
+    body_line: int = 1
+
+
+def is_ignored_name(name: str) -> bool:
+    """Hidden files, editor swap, backup and temporary files are never content."""
+    return (
+        name.startswith((".", "#", "~"))
+        or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".orig", ".part"))
+        or name.startswith(".#")
+    )
+
+
+def role_of(rel_path: str) -> str | None:
+    """The role of a site-relative path, or None when it is not a content source."""
+    parts = rel_path.split("/")
+    if rel_path == CONFIG_FILE:
+        return "config"
+    if len(parts) < 3 or parts[0] != "content" or is_ignored_name(parts[-1]):
+        return None
+    folder, name = parts[1], parts[-1]
+    if folder == "articles" and name.endswith(".md"):
+        return "article"
+    if folder == "pages" and len(parts) == 3 and name.endswith(".md"):
+        return "page"
+    if folder in KINDS and len(parts) == 3 and name.endswith((".yaml", ".yml")):
+        return folder
+    return None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def walk_files(root: Path, folder: str) -> list[str]:
+    """Site-relative paths of the files under `folder`, sorted; links leading
+    outside the site are not followed."""
+    base = root / folder
+    if not base.is_dir():
+        return []
+    real_root = root.resolve()
+    found = []
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and _inside(Path(dirpath) / d, real_root))
+        for name in filenames:
+            full = Path(dirpath) / name
+            if is_ignored_name(name) or not _inside(full, real_root) or not full.is_file():
+                continue
+            found.append(full.relative_to(root).as_posix())
+    return sorted(found)
+
+
+def discover(root: Path) -> list[str]:
+    """Every content source of the site (and its config when present)."""
+    sources = [p for p in walk_files(root, "content") if role_of(p)]
+    if (root / CONFIG_FILE).is_file():
+        sources.insert(0, CONFIG_FILE)
+    return sources
+
+
+def decode(data: bytes, rel_path: str, diagnostics: Diagnostics) -> str | None:
+    """UTF-8 text with the byte-order mark dropped and line ends made '\\n'."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        diagnostics.error(Position(rel_path, line, column), "encoding", f"not valid UTF-8 (byte 0x{data[err.start]:02x}); save the file as UTF-8")
+        return None
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter, body, 1-based body line) or None when the file has none."""
+    if not text.startswith("---\n") and text.rstrip("\n") != "---":
+        return None
+    lines = text.split("\n")
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            front = "\n".join(lines[1:index]) + "\n"
+            body = "\n".join(lines[index + 1 :])
+            return front, body, index + 2
+    return None
+
+
+def load_source(root: Path, rel_path: str, role: str, data: bytes, diagnostics: Diagnostics) -> SourceDoc:
+    """Parse one file's bytes; problems go to `diagnostics` and leave `doc` None."""
+    digest = hashlib.sha256(data).hexdigest()
+    source = SourceDoc(rel_path, role, digest, None)
+    text = decode(data, rel_path, diagnostics)
+    if text is None:
+        return source
+    yaml_text, line_offset = text, 0
+    if role in ("article", "page"):
+        parts = split_front_matter(text)
+        if parts is None:
+            diagnostics.error(
+                Position(rel_path, 1, 1),
+                "front-matter.missing",
+                "missing front matter: the file must start with a '---' line, YAML, and a closing '---' line",
+            )
+            return source
+        yaml_text, source.body, source.body_line = parts
+        line_offset = 1
+    try:
+        source.doc = parse_yaml(yaml_text, line_offset)
+    except YamlError as err:
+        diagnostics.error(Position(rel_path, err.line, err.column), "yaml", err.message)
+    return source
+
+
+def read_source(root: Path, rel_path: str, diagnostics: Diagnostics) -> SourceDoc | None:
+    """Read and parse one file; None when it is not a source or cannot be read."""
+    role = role_of(rel_path)
+    if role is None:
+        return None
+    try:
+        data = (root / rel_path).read_bytes()
+    except OSError as err:
+        diagnostics.error(Position(rel_path, 1, 1), "io", f"cannot read the file: {err.strerror or err}")
+        return None
+    return load_source(root, rel_path, role, data, diagnostics)

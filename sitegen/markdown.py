@@ -1,0 +1,96 @@
+"""Markdown: the markdown-it-py parser sitegen uses, its `[[wikilink]]`
+syntax, and text folding for quote comparison.
+
+Parsing is separate from rendering: the link stage walks the token stream
+to resolve wikilinks and link mentions, then renders it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.footnote import footnote_plugin
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    """`[[target]]` or `[[target|label]]` becomes a `wikilink` token."""
+    src, pos = state.src, state.pos
+    if not src.startswith("[[", pos):
+        return False
+    end = src.find("]]", pos + 2)
+    if end < 0:
+        return False
+    inner = src[pos + 2 : end]
+    if not inner.strip() or "\n\n" in inner or "[" in inner:
+        return False
+    if not silent:
+        target, _, label = inner.partition("|")
+        token = state.push("wikilink", "", 0)
+        token.meta = {"target": " ".join(target.split()), "label": " ".join(label.split()) or None}
+        token.content = inner
+    state.pos = end + 2
+    return True
+
+
+def make_markdown(raw_html: bool = False) -> MarkdownIt:
+    """The parser for article bodies, pages and descriptions.
+
+    Raw HTML is escaped unless the site turns `raw_html` on.
+    """
+    md = MarkdownIt("commonmark", {"html": raw_html, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    return md
+
+
+_FOLD_TABLE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2026": "...",
+    }
+)
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Text as quotes are compared: case, typographic quotes, dashes and
+    whitespace folded away."""
+    return _SPACE.sub(" ", text.translate(_FOLD_TABLE).casefold()).strip()
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """`fold(text)` and, for each folded character, its offset in `text`."""
+    out: list[str] = []
+    offsets: list[int] = []
+    pending_space = False
+    for index, char in enumerate(text):
+        folded = char.translate(_FOLD_TABLE).casefold()
+        if folded.isspace() or not folded:
+            pending_space = bool(out)
+            continue
+        if pending_space:
+            out.append(" ")
+            offsets.append(index - 1)
+            pending_space = False
+        for piece in folded:
+            out.append(piece)
+            offsets.append(index)
+    return "".join(out), offsets
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])")
+
+
+def sentence_at(text: str, offset: int) -> str:
+    """The sentence of `text` that contains the character at `offset`."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > offset:
+            return text[start : match.start() + len(match.group(0).rstrip())].strip()
+        start = match.end()
+    return text[start:].strip()

@@ -1,0 +1,591 @@
+"""Stage 4, render: plan the pages of the site and render each with Jinja2.
+
+`plan_pages` lists every output file with the template that makes it and a
+function that shapes the template's data from the linked graph; templates
+get plain, ready-to-print values and hold no logic of their own. Each page
+also names the inputs it depends on, so that a rebuild re-renders only the
+pages a change touches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import quote, unquote, urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from sitegen import __version__
+from sitegen.link import ClaimSeries, Graph, SourceCheck
+from sitegen.markdown import make_markdown
+from sitegen.model import KIND_SINGULAR, KIND_TITLES, KINDS, Article, Entity, Fact
+from sitegen.timeline import timeline_entries, timeline_svg
+from sitegen.urls import output_path, tag_slug
+from sitegen.validate import as_day
+
+SCHEMA_TYPES = {"people": "Person", "places": "Place", "events": "Event", "organisations": "Organization"}
+RECENT_ON_HOME = 20
+FEED_ENTRIES = 50
+
+
+def builtin_templates() -> Path:
+    """The default theme: inside the installed package, or the checkout's templates/."""
+    packaged = resources.files("sitegen").joinpath("templates")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def make_environment(site_root: Path) -> jinja2.Environment:
+    """Site templates first, then the built-in theme, file by file."""
+    search = [str(site_root / "templates"), str(builtin_templates())]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters["tojson_ld"] = lambda value: Markup(json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1).replace("</", "<\\/"))
+    return env
+
+
+@dataclass
+class PagePlan:
+    """One output file: where it goes, what makes it, and what it depends on."""
+
+    output: str
+    """Path relative to the output folder, POSIX."""
+    template: str
+    context: Callable[[], dict]
+    deps: frozenset[str] = field(default_factory=frozenset)
+    """Input keys ('article:<id>', 'entity:<id>', 'all') whose change re-renders it."""
+
+
+# --------------------------------------------------------------------------
+# small formatters
+
+
+def display_date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    day = as_day(value)
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def iso(value: dt.date | dt.datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def atom_time(value: dt.date | dt.datetime) -> str:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.isoformat()
+    return f"{value.isoformat()}T00:00:00Z"
+
+
+def time_text(fact: Fact) -> str:
+    if fact.date is not None:
+        return display_date(fact.date)
+    if fact.start and fact.end:
+        return f"{display_date(fact.start)} – {display_date(fact.end)}"
+    if fact.start:
+        return f"since {display_date(fact.start)}"
+    if fact.end:
+        return f"until {display_date(fact.end)}"
+    return ""
+
+
+def text_fragment(quote_text: str) -> str:
+    """A `:~:text=` directive that makes browsers scroll to and highlight the quote."""
+    encoded = quote(" ".join(quote_text.split()), safe="")
+    return ":~:text=" + encoded.replace("-", "%2D").replace(",", "%2C").replace("&", "%26")
+
+
+def url_title(url: str) -> str:
+    """A readable title from a URL's last path segment."""
+    segment = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    return " ".join(segment.replace("_", " ").replace("-", " ").split()) or urlsplit(url).netloc
+
+
+class Shaper:
+    """Turns the linked graph into the plain data templates print."""
+
+    def __init__(self, graph: Graph, env: jinja2.Environment):
+        self.graph = graph
+        self.site = graph.site
+        self.config = graph.site.config
+        self.urls = graph.urls
+        self.md = make_markdown(self.config.raw_html)
+        self.entity_linker = None
+        self.env = env
+
+    # -- shared pieces ------------------------------------------------------
+
+    def absolute(self, url: str) -> str:
+        """An absolute URL when base_url is set, else the root-relative one."""
+        if not self.config.base_url:
+            return url
+        origin = urlsplit(self.config.base_url)
+        return f"{origin.scheme}://{origin.netloc}{url}"
+
+    def site_data(self) -> dict:
+        nav = [{"title": "Articles", "url": self.urls.page("articles/")}]
+        nav += [{"title": KIND_TITLES[k], "url": self.urls.kind_index(k)} for k in KINDS]
+        nav += [{"title": "Timeline", "url": self.urls.page("timeline/")}]
+        nav += [
+            {"title": p.title, "url": self.urls.page(f"{p.id}/")}
+            for p in sorted(self.site.pages.values(), key=lambda p: (p.weight, p.title))
+        ]
+        if self.config.search:
+            nav.append({"title": "Search", "url": self.urls.page("search/")})
+        return {
+            "title": self.config.title,
+            "description": self.config.description,
+            "language": self.config.language,
+            "author": self.config.author,
+            "base_path": self.urls.base,
+            "home_url": self.urls.home(),
+            "feed_url": self.urls.page("feed.xml"),
+            "stylesheet": self.urls.page("assets/style.css"),
+            "nav": nav,
+            "extra": self.config.extra,
+            "generator": f"sitegen {__version__}",
+        }
+
+    def page_data(self, title: str, url_path: str, description: str = "", jsonld: dict | None = None, kind: str = "website") -> dict:
+        url = self.urls.page(url_path)
+        return {
+            "title": title,
+            "url": url,
+            "canonical": self.absolute(url) if self.config.base_url else "",
+            "description": description or self.config.description,
+            "og_type": kind,
+            "jsonld": jsonld,
+        }
+
+    def inline_markdown(self, text: str) -> Markup:
+        if not text:
+            return Markup("")
+        return Markup(self.md.renderInline(self.resolve_wikilinks(text)))
+
+    def block_markdown(self, text: str) -> Markup:
+        if not text:
+            return Markup("")
+        return Markup(self.md.render(self.resolve_wikilinks(text)))
+
+    def resolve_wikilinks(self, text: str) -> str:
+        """[[id]] and [[id|label]] in summaries and descriptions become Markdown links."""
+        import re
+
+        def replace(match: re.Match) -> str:
+            target, _, label = match.group(1).partition("|")
+            entity = self.site.entities.get(target.strip())
+            label = label.strip() or (entity.name if entity else target.strip())
+            if entity is None:
+                return label
+            return f"[{label}]({self.urls.entity(entity.kind, entity.id)})"
+
+        return re.sub(r"\[\[([^\[\]]+)\]\]", replace, text)
+
+    def entity_card(self, entity_id: str) -> dict:
+        entity = self.site.entities[entity_id]
+        return {
+            "id": entity.id,
+            "name": entity.name,
+            "url": self.urls.entity(entity.kind, entity.id),
+            "kind": KIND_SINGULAR[entity.kind],
+            "summary": self.inline_markdown(entity.summary),
+        }
+
+    def article_card(self, article_id: str) -> dict:
+        article = self.site.articles[article_id]
+        return {
+            "id": article.id,
+            "title": article.title,
+            "url": self.urls.article(article.id),
+            "date": display_date(article.date),
+            "date_iso": iso(article.date),
+            "summary": self.article_summary(article),
+            "publisher": article.publisher,
+        }
+
+    def article_summary(self, article: Article) -> str:
+        if article.summary:
+            return article.summary
+        text = self.graph.texts[article.id]
+        for passage in text.passages:
+            if passage.text.strip():
+                words = passage.text.split()
+                return " ".join(words[:60]) + (" …" if len(words) > 60 else "")
+        return ""
+
+    def value_data(self, fact: Fact) -> dict:
+        if fact.value_ref and fact.value_ref in self.site.entities:
+            card = self.entity_card(fact.value_ref)
+            return {"text": card["name"], "url": card["url"]}
+        value = fact.value
+        if isinstance(value, (dt.date, dt.datetime)):
+            return {"text": display_date(value), "url": ""}
+        if isinstance(value, bool):
+            return {"text": "yes" if value else "no", "url": ""}
+        if isinstance(value, (int, float)):
+            return {"text": f"{value:,}" if abs(value) >= 10000 else str(value), "url": ""}
+        return {"text": str(value), "url": ""}
+
+    def source_data(self, entity: Entity, check: SourceCheck) -> dict:
+        source = check.source
+        if check.status == "external":
+            titles = {link["url"]: link["title"] for link in entity.links}
+            return {
+                "url": source.source,
+                "label": titles.get(source.source) or url_title(source.source),
+                "domain": urlsplit(source.source).netloc,
+                "status": "external",
+                "quote": source.quote or "",
+            }
+        article = self.site.articles[source.source]
+        url = self.urls.article(article.id)
+        if check.anchor:
+            url += "#" + check.anchor
+            if source.quote:
+                url += text_fragment(source.quote)
+        return {
+            "url": url,
+            "label": article.title,
+            "domain": article.publisher,
+            "date": display_date(article.date),
+            "status": check.status,
+            "quote": source.quote or "",
+        }
+
+    def fact_data(self, entity: Entity, fact: Fact, series: ClaimSeries) -> dict:
+        checks = self.graph.checks.get(fact.key, [])
+        return {
+            "id": f"fact-{fact.index + 1}",
+            "claim": fact.claim,
+            "value": self.value_data(fact),
+            "time": time_text(fact),
+            "time_iso": iso(fact.date or fact.start),
+            "rank": fact.rank,
+            "reason": fact.reason,
+            "note": fact.note,
+            "current": fact is series.current,
+            "disputed": fact.key in series.disputed,
+            "unsourced": not fact.sources,
+            "sources": [self.source_data(entity, check) for check in checks],
+        }
+
+    # -- pages --------------------------------------------------------------
+
+    def home(self) -> dict:
+        counts = [
+            {"title": KIND_TITLES[k], "url": self.urls.kind_index(k), "count": sum(1 for e in self.site.entities.values() if e.kind == k)}
+            for k in KINDS
+        ]
+        most_mentioned = sorted(self.graph.mentions, key=lambda e: (-len(self.graph.mentions[e]), e))[:12]
+        return {
+            "page": self.page_data(self.config.title, "", jsonld=self.website_jsonld()),
+            "recent": [self.article_card(a) for a in self.graph.articles_by_date[:RECENT_ON_HOME]],
+            "counts": counts,
+            "featured": [self.entity_card(e) | {"mentions": len(self.graph.mentions[e])} for e in most_mentioned if e in self.site.entities],
+            "article_count": len(self.site.articles),
+        }
+
+    def website_jsonld(self) -> dict:
+        return {"@context": "https://schema.org", "@type": "WebSite", "name": self.config.title, "url": self.absolute(self.urls.home())}
+
+    def article_index(self) -> dict:
+        return {
+            "page": self.page_data("Articles", "articles/", jsonld={"@context": "https://schema.org", "@type": "CollectionPage", "name": "Articles"}),
+            "heading": "Articles",
+            "articles": [self.article_card(a) for a in self.graph.articles_by_date],
+        }
+
+    def article(self, article_id: str) -> dict:
+        article = self.site.articles[article_id]
+        text = self.graph.texts[article_id]
+        citations = self.graph.citations.get(article_id, [])
+        cited = {c.check.anchor for c in citations if c.check.anchor}
+        html = text.html
+        for anchor in sorted(cited):
+            html = html.replace(f' id="{anchor}">', f' id="{anchor}" class="cited">', 1)
+        entity_ids = [e for e in self.graph.article_entities.get(article_id, []) if e in self.site.entities]
+        cards = [self.entity_card(e) for e in entity_ids]
+        jsonld = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": article.title,
+            "datePublished": iso(article.date),
+            "url": self.absolute(self.urls.article(article_id)),
+            "about": [self.entity_jsonld_ref(e) for e in article.about if e in self.site.entities],
+            "mentions": [self.entity_jsonld_ref(e) for e in entity_ids],
+        }
+        if article.updated:
+            jsonld["dateModified"] = iso(article.updated)
+        if article.authors:
+            jsonld["author"] = [{"@type": "Person", "name": a} for a in article.authors]
+        if article.publisher:
+            jsonld["publisher"] = {"@type": "Organization", "name": article.publisher}
+        if article.url:
+            jsonld["isBasedOn"] = article.url
+        return {
+            "page": self.page_data(article.title, f"articles/{article_id}/", self.article_summary(article), jsonld, kind="article"),
+            "article": {
+                "title": article.title,
+                "date": display_date(article.date),
+                "date_iso": iso(article.date),
+                "updated": display_date(article.updated),
+                "updated_iso": iso(article.updated),
+                "authors": article.authors,
+                "publisher": article.publisher,
+                "original_url": article.url,
+                "summary": article.summary,
+                "tags": [{"name": t, "url": self.urls.tag(t)} for t in article.tags],
+                "body": Markup(html),
+            },
+            "entities": cards,
+            "citations": [
+                {
+                    "entity": self.entity_card(c.fact.entity_id),
+                    "claim": c.fact.claim,
+                    "value": self.value_data(c.fact),
+                    "quote": c.check.source.quote or "",
+                    "anchor": c.check.anchor or "",
+                    "status": c.check.status,
+                    "fact_url": self.urls.entity(self.site.entities[c.fact.entity_id].kind, c.fact.entity_id) + f"#fact-{c.fact.index + 1}",
+                }
+                for c in citations
+            ],
+        }
+
+    def entity_jsonld_ref(self, entity_id: str) -> dict:
+        entity = self.site.entities[entity_id]
+        return {"@type": SCHEMA_TYPES[entity.kind], "name": entity.name, "url": self.absolute(self.urls.entity(entity.kind, entity_id))}
+
+    def kind_index(self, kind: str) -> dict:
+        entities = sorted((e for e in self.site.entities.values() if e.kind == kind), key=lambda e: (e.name.casefold(), e.id))
+        return {
+            "page": self.page_data(KIND_TITLES[kind], f"{kind}/", jsonld={"@context": "https://schema.org", "@type": "CollectionPage", "name": KIND_TITLES[kind]}),
+            "heading": KIND_TITLES[kind],
+            "entities": [self.entity_card(e.id) | {"mentions": len(self.graph.mentions.get(e.id, []))} for e in entities],
+        }
+
+    def entity(self, entity_id: str) -> dict:
+        entity = self.site.entities[entity_id]
+        series = self.graph.series.get(entity_id, [])
+        claims = []
+        for item in series:
+            facts = [self.fact_data(entity, f, item) for f in item.facts]
+            current = next(f for f in facts if f["current"])
+            claims.append({
+                "claim": item.claim,
+                "current": current,
+                "disputed": bool(item.disputed),
+                "alternatives": [f for f in facts if f["disputed"] and not f["current"]],
+                "facts": facts,
+            })
+        relations: dict[str, list[dict]] = {}
+        for relation in self.graph.relations.get(entity_id, []):
+            relations.setdefault(relation.label, []).append(self.entity_card(relation.other))
+        mentions = [
+            self.article_card(m.article_id) | {"sentence": m.sentence, "anchor_url": self.urls.article(m.article_id) + (f"#{m.anchor}" if m.anchor else "")}
+            for m in self.graph.mentions.get(entity_id, [])
+        ]
+        related = [self.entity_card(other) | {"shared": count} for other, count in self.graph.related.get(entity_id, []) if other in self.site.entities]
+        attributes = self.entity_attributes(entity)
+        return {
+            "page": self.page_data(entity.name, f"{entity.kind}/{entity_id}/", Markup(self.inline_markdown(entity.summary)).striptags(), self.entity_jsonld(entity), kind="profile" if entity.kind == "people" else "website"),
+            "entity": {
+                "id": entity.id,
+                "name": entity.name,
+                "kind": KIND_SINGULAR[entity.kind],
+                "kind_title": KIND_TITLES[entity.kind],
+                "kind_url": self.urls.kind_index(entity.kind),
+                "aliases": entity.aliases,
+                "summary": self.inline_markdown(entity.summary),
+                "description": self.block_markdown(entity.description),
+                "links": [{"title": link["title"], "url": link["url"]} for link in entity.links],
+                "attributes": attributes,
+                "feed_url": self.urls.entity_feed(entity.kind, entity.id),
+            },
+            "claims": claims,
+            "relations": [{"label": label, "entities": cards} for label, cards in relations.items()],
+            "mentions": mentions,
+            "related": related,
+            "timeline": self.event_timeline(entity) if entity.kind == "events" else None,
+        }
+
+    def entity_attributes(self, entity: Entity) -> list[dict]:
+        labels = {"born": "Born", "died": "Died", "date": "Date", "start": "Start", "end": "End", "coordinates": "Coordinates"}
+        rows = []
+        for key, value in entity.attributes.items():
+            if key == "coordinates":
+                text = f"{value[0]:.4f}, {value[1]:.4f}"
+            else:
+                text = display_date(value)
+            rows.append({"label": labels[key], "text": text, "iso": iso(value) if key != "coordinates" else ""})
+        return rows
+
+    def entity_jsonld(self, entity: Entity) -> dict:
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": SCHEMA_TYPES[entity.kind],
+            "name": entity.name,
+            "url": self.absolute(self.urls.entity(entity.kind, entity.id)),
+        }
+        if entity.summary:
+            data["description"] = str(Markup(self.inline_markdown(entity.summary)).striptags())
+        if entity.aliases:
+            data["alternateName"] = entity.aliases
+        if entity.links:
+            data["sameAs"] = [link["url"] for link in entity.links]
+        attrs = entity.attributes
+        if entity.kind == "places" and "coordinates" in attrs:
+            lat, lon = attrs["coordinates"]
+            data["geo"] = {"@type": "GeoCoordinates", "latitude": lat, "longitude": lon}
+        if entity.kind == "people":
+            if "born" in attrs:
+                data["birthDate"] = iso(attrs["born"])
+            if "died" in attrs:
+                data["deathDate"] = iso(attrs["died"])
+        if entity.kind == "events":
+            start = attrs.get("date") or attrs.get("start")
+            if start:
+                data["startDate"] = iso(start)
+            if attrs.get("end"):
+                data["endDate"] = iso(attrs["end"])
+            places = [p for p in entity.relations.get("places", []) if p in self.site.entities]
+            if places:
+                data["location"] = [self.entity_jsonld_ref(p) for p in places]
+            else:
+                data["location"] = {"@type": "Place", "name": "Unknown"}
+        if entity.kind in ("places", "organisations") and entity.relations.get("part_of"):
+            target = entity.relations["part_of"][0]
+            data["containedInPlace" if entity.kind == "places" else "parentOrganization"] = self.entity_jsonld_ref(target)
+        return data
+
+    def event_timeline(self, entity: Entity) -> dict:
+        entries = timeline_entries(self, only=entity.id)
+        return {"entries": entries, "svg": timeline_svg(entries)}
+
+    def timeline(self) -> dict:
+        entries = timeline_entries(self)
+        return {
+            "page": self.page_data("Timeline", "timeline/", jsonld={"@context": "https://schema.org", "@type": "CollectionPage", "name": "Timeline"}),
+            "entries": entries,
+            "svg": timeline_svg(entries),
+        }
+
+    def tag(self, tag: str) -> dict:
+        return {
+            "page": self.page_data(f"Tagged “{tag}”", f"tags/{tag_slug(tag)}/", jsonld={"@context": "https://schema.org", "@type": "CollectionPage", "name": tag}),
+            "heading": f"Tagged “{tag}”",
+            "articles": [self.article_card(a) for a in self.graph.tags[tag]],
+        }
+
+    def tag_index(self) -> dict:
+        return {
+            "page": self.page_data("Tags", "tags/", jsonld={"@context": "https://schema.org", "@type": "CollectionPage", "name": "Tags"}),
+            "tags": [{"name": t, "url": self.urls.tag(t), "count": len(ids)} for t, ids in self.graph.tags.items()],
+        }
+
+    def free_page(self, page_id: str) -> dict:
+        page = self.site.pages[page_id]
+        return {
+            "page": self.page_data(page.title, f"{page_id}/", page.summary, {"@context": "https://schema.org", "@type": "WebPage", "name": page.title}),
+            "body": self.block_markdown(page.body),
+            "heading": page.title,
+        }
+
+    def search(self) -> dict:
+        return {"page": self.page_data("Search", "search/", jsonld={"@context": "https://schema.org", "@type": "SearchResultsPage", "name": "Search"}), "pagefind_base": self.urls.page("pagefind/")}
+
+    def not_found(self) -> dict:
+        return {"page": self.page_data("Page not found", "404.html", jsonld={"@context": "https://schema.org", "@type": "WebPage", "name": "Page not found"})}
+
+    def feed(self, title: str, url_path: str, article_ids: list[str]) -> dict:
+        entries = []
+        for article_id in article_ids[:FEED_ENTRIES]:
+            article = self.site.articles[article_id]
+            entries.append({
+                "title": article.title,
+                "url": self.absolute(self.urls.article(article_id)),
+                "id": self.absolute(self.urls.article(article_id)) if self.config.base_url else f"tag:sitegen,{as_day(article.date).isoformat()}:{article_id}",
+                "updated": atom_time(article.updated or article.date),
+                "published": atom_time(article.date),
+                "summary": self.article_summary(article),
+                "authors": article.authors or ([self.config.author] if self.config.author else []),
+            })
+        updated = max((e["updated"] for e in entries), default="1970-01-01T00:00:00Z")
+        feed_id = self.absolute(self.urls.page(url_path)) if self.config.base_url else f"tag:sitegen,1970:{url_path}"
+        return {
+            "feed": {
+                "title": title,
+                "id": feed_id,
+                "self_url": self.absolute(self.urls.page(url_path)),
+                "site_url": self.absolute(self.urls.home()),
+                "updated": updated,
+                "author": self.config.author or self.config.title,
+            },
+            "entries": entries,
+        }
+
+    def sitemap(self, pages: list[PagePlan]) -> dict:
+        urls = []
+        for plan in pages:
+            if plan.output.endswith("index.html"):
+                urls.append(self.absolute(self.urls.page(plan.output[: -len("index.html")])))
+        return {"urls": sorted(urls)}
+
+
+def plan_pages(graph: Graph, shaper: Shaper) -> list[PagePlan]:
+    """Every page of the site, in a stable order."""
+    site = graph.site
+    plans: list[PagePlan] = []
+
+    def add(url_path: str, template: str, context: Callable[[], dict], deps: set[str] | None = None) -> None:
+        plans.append(PagePlan(output_path(url_path), template, context, frozenset(deps or {"all"})))
+
+    add("", "home.html", shaper.home)
+    add("articles/", "list.html", shaper.article_index)
+    for article_id in graph.articles_by_date:
+        add(f"articles/{article_id}/", "article.html", lambda a=article_id: shaper.article(a), {f"article:{article_id}"})
+    for kind in KINDS:
+        add(f"{kind}/", "kind.html", lambda k=kind: shaper.kind_index(k))
+    for entity in sorted(site.entities.values(), key=lambda e: e.id):
+        add(f"{entity.kind}/{entity.id}/", "entity.html", lambda e=entity.id: shaper.entity(e), {f"entity:{entity.id}"})
+        mentioning = [m.article_id for m in graph.mentions.get(entity.id, [])]
+        add(
+            f"{entity.kind}/{entity.id}/feed.xml",
+            "feed.xml",
+            lambda e=entity, ids=mentioning: shaper.feed(f"{site.config.title}: {e.name}", f"{e.kind}/{e.id}/feed.xml", ids),
+        )
+    add("tags/", "tags.html", shaper.tag_index)
+    for tag in graph.tags:
+        add(f"tags/{tag_slug(tag)}/", "list.html", lambda t=tag: shaper.tag(t))
+    for page_id in sorted(site.pages):
+        add(f"{page_id}/", "page.html", lambda p=page_id: shaper.free_page(p))
+    add("timeline/", "timeline.html", shaper.timeline)
+    if site.config.search:
+        add("search/", "search.html", shaper.search)
+    add("404.html", "404.html", shaper.not_found)
+    add("feed.xml", "feed.xml", lambda: shaper.feed(site.config.title, "feed.xml", graph.articles_by_date))
+    html_pages = list(plans)
+    add("sitemap.xml", "sitemap.xml", lambda: shaper.sitemap([p for p in html_pages if p.output != "404.html"]))
+    add("robots.txt", "robots.txt", lambda: {"sitemap_url": shaper.absolute(shaper.urls.page("sitemap.xml"))})
+    return plans
+
+
+def render_page(env: jinja2.Environment, shaper: Shaper, plan: PagePlan) -> bytes:
+    context = plan.context()
+    context["site"] = shaper.site_data()
+    return env.get_template(plan.template).render(context).encode("utf-8")

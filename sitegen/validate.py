@@ -1,0 +1,322 @@
+"""Stage 2, validate: check each parsed file against its schema, turn it into
+model objects, and check what spans files (unique ids, known references).
+
+Invalid files are left out of the site (with their diagnostics), so later
+stages only see objects that satisfy the schemas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from pathlib import PurePosixPath
+
+from sitegen.diagnostics import Diagnostics, Position, did_you_mean
+from sitegen.load import SourceDoc
+from sitegen.model import (
+    KIND_SINGULAR,
+    KINDS,
+    RELATION_FIELDS,
+    Article,
+    Entity,
+    Fact,
+    FactSource,
+    Page,
+    Site,
+    SiteConfig,
+)
+from sitegen.schema import ID_PATTERN, parse_date, reference_fields, validate
+from sitegen.yamldoc import YamlDoc
+
+WIKILINK_VALUE = re.compile(r"^\[\[\s*([^\]|]+?)\s*\]\]$")
+RESERVED_PAGE_IDS = {"articles", "tags", "timeline", "search", "data", "graph", "static", "feeds", *KINDS}
+
+
+def position(source: SourceDoc | Entity | Article | Page, path: tuple = (), key: bool = False) -> Position:
+    doc = source.doc
+    line, column = doc.position(path, key=key) if doc is not None else (1, 1)
+    return Position(source.rel_path, line, column)
+
+
+def file_id(rel_path: str) -> str:
+    return PurePosixPath(rel_path).stem
+
+
+def check_id(source: SourceDoc, diagnostics: Diagnostics) -> bool:
+    ident = file_id(source.rel_path)
+    if ID_PATTERN.match(ident):
+        return True
+    suggestion = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-")
+    hint = f"; rename it to '{suggestion}'" if suggestion and ID_PATTERN.match(suggestion) else ""
+    diagnostics.error(
+        Position(source.rel_path, 1, 1),
+        "id.invalid",
+        f"invalid id '{ident}': a file name must be lower-case letters, digits and hyphens{hint}",
+    )
+    return False
+
+
+def mapping_document(source: SourceDoc, what: str, diagnostics: Diagnostics) -> bool:
+    """Reports a document that is empty, a list or a scalar instead of a mapping."""
+    value = source.doc.value if source.doc else None
+    if isinstance(value, dict):
+        return True
+    if source.doc is not None:
+        found = "empty" if value is None else ("a list" if isinstance(value, list) else "a single value")
+        diagnostics.error(position(source), "schema", f"{what} must be a mapping of fields, but it is {found}")
+    return False
+
+
+def as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def build_config(source: SourceDoc | None, diagnostics: Diagnostics) -> SiteConfig:
+    config = SiteConfig()
+    if source is None or source.doc is None:
+        return config
+    if source.doc.value is None:
+        return config
+    if not mapping_document(source, "sitegen.yaml", diagnostics) or not validate("config", source.doc, source.rel_path, diagnostics):
+        return config
+    for key, value in source.doc.value.items():
+        if value is not None:
+            setattr(config, key, value)
+    return config
+
+
+def build_entity(source: SourceDoc, diagnostics: Diagnostics) -> Entity | None:
+    if not mapping_document(source, "a fact sheet", diagnostics):
+        return None
+    kind = source.role
+    if not validate(KIND_SINGULAR[kind], source.doc, source.rel_path, diagnostics):
+        return None
+    data = source.doc.value
+    entity_id = file_id(source.rel_path)
+    relations = {name: as_list(data.get(name)) for name in RELATION_FIELDS if data.get(name) is not None}
+    attributes = {name: data[name] for name in ("born", "died", "date", "start", "end", "coordinates") if data.get(name) is not None}
+    for name in ("born", "died", "date", "start", "end"):
+        if name in attributes:
+            attributes[name] = parse_date(attributes[name])
+    facts = [build_fact(entity_id, index, fact) for index, fact in enumerate(data.get("facts") or [])]
+    entity = Entity(
+        id=entity_id,
+        kind=kind,
+        rel_path=source.rel_path,
+        name=data["name"].strip(),
+        aliases=[a.strip() for a in data.get("aliases") or [] if a.strip()],
+        summary=data.get("summary") or "",
+        description=data.get("description") or "",
+        links=data.get("links") or [],
+        autolink=data.get("autolink", True) is not False,
+        relations=relations,
+        attributes=attributes,
+        facts=facts,
+        doc=source.doc,
+    )
+    check_facts(entity, diagnostics)
+    return entity
+
+
+def build_fact(entity_id: str, index: int, data: dict) -> Fact:
+    value = data["value"]
+    value_ref = None
+    if isinstance(value, str):
+        match = WIKILINK_VALUE.match(value.strip())
+        if match:
+            value_ref = match.group(1)
+    elif isinstance(value, dt.date):
+        value = parse_date(value)
+    path = ("facts", index)
+    sources = []
+    if data.get("source") is not None:
+        sources.append(FactSource(str(data["source"]).strip(), data.get("quote"), path + ("source",), path + ("quote",)))
+    for number, item in enumerate(data.get("sources") or []):
+        item_path = path + ("sources", number)
+        sources.append(FactSource(str(item["source"]).strip(), item.get("quote"), item_path + ("source",), item_path + ("quote",)))
+    return Fact(
+        entity_id=entity_id,
+        index=index,
+        claim=data["claim"].strip(),
+        value=value,
+        value_ref=value_ref,
+        date=parse_date(data["date"]) if data.get("date") is not None else None,
+        start=parse_date(data["start"]) if data.get("start") is not None else None,
+        end=parse_date(data["end"]) if data.get("end") is not None else None,
+        sources=sources,
+        rank=data.get("rank") or "normal",
+        reason=data.get("reason") or "",
+        note=data.get("note") or "",
+    )
+
+
+def as_day(value) -> dt.date | None:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def check_facts(entity: Entity, diagnostics: Diagnostics) -> None:
+    """Checks within one fact: time fields that exclude each other, quotes without a source."""
+    for fact in entity.facts:
+        path = ("facts", fact.index)
+        raw = entity.doc.value["facts"][fact.index]
+        if fact.date is not None and (fact.start is not None or fact.end is not None):
+            diagnostics.error(position(entity, path + ("date",)), "fact.time", "a fact has either 'date' or 'start'/'end', not both")
+        if fact.start and fact.end and as_day(fact.end) < as_day(fact.start):
+            diagnostics.error(position(entity, path + ("end",)), "fact.time", f"'end' ({fact.end}) is before 'start' ({fact.start})")
+        if "quote" in raw and "source" not in raw:
+            diagnostics.error(position(entity, path + ("quote",), key=True), "fact.quote", "a quote needs a 'source' to be checked against")
+        if "source" in raw and "sources" in raw:
+            diagnostics.error(position(entity, path + ("sources",), key=True), "fact.source", "use either 'source' or 'sources', not both")
+
+
+def build_article(source: SourceDoc, diagnostics: Diagnostics) -> Article | None:
+    if not mapping_document(source, "the front matter", diagnostics):
+        return None
+    if not validate("article", source.doc, source.rel_path, diagnostics):
+        return None
+    data = source.doc.value
+    return Article(
+        id=file_id(source.rel_path),
+        rel_path=source.rel_path,
+        title=data["title"].strip(),
+        date=parse_date(data["date"]),
+        updated=parse_date(data["updated"]) if data.get("updated") is not None else None,
+        authors=[a for a in as_list(data.get("author")) if a],
+        publisher=data.get("publisher") or "",
+        url=data.get("url") or "",
+        summary=data.get("summary") or "",
+        tags=[str(t).strip() for t in data.get("tags") or []],
+        about=list(data.get("about") or []),
+        mentions=list(data.get("mentions") or []),
+        draft=bool(data.get("draft", False)),
+        body=source.body,
+        body_line=source.body_line,
+        doc=source.doc,
+    )
+
+
+def build_page(source: SourceDoc, diagnostics: Diagnostics) -> Page | None:
+    if not mapping_document(source, "the front matter", diagnostics):
+        return None
+    if not validate("page", source.doc, source.rel_path, diagnostics):
+        return None
+    data = source.doc.value
+    page_id = file_id(source.rel_path)
+    if page_id in RESERVED_PAGE_IDS or page_id == "index":
+        diagnostics.error(position(source), "id.reserved", f"a free page cannot be called '{page_id}': that URL is used by sitegen")
+        return None
+    return Page(
+        id=page_id,
+        rel_path=source.rel_path,
+        title=data["title"].strip(),
+        summary=data.get("summary") or "",
+        weight=data.get("weight", 0),
+        draft=bool(data.get("draft", False)),
+        body=source.body,
+        body_line=source.body_line,
+        doc=source.doc,
+    )
+
+
+def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, drafts: bool = False) -> Site:
+    """Builds the site model from parsed files and checks cross-file rules."""
+    config_source = next((s for s in sources if s.role == "config"), None)
+    config = build_config(config_source, diagnostics)
+    site = Site(root=root, config=config, articles={}, entities={}, pages={}, static_files=[])
+    claimed: dict[str, str] = {}  # id, case-folded → the file that has it
+    for source in sorted(sources, key=lambda s: s.rel_path):
+        if source.role == "config" or source.doc is None:
+            continue
+        if not check_id(source, diagnostics):
+            continue
+        ident = file_id(source.rel_path)
+        namespace = "page" if source.role == "page" else ("article" if source.role == "article" else "entity")
+        folded = f"{namespace}:{ident.lower()}"
+        if folded in claimed:
+            diagnostics.error(
+                Position(source.rel_path, 1, 1),
+                "id.duplicate",
+                f"duplicate id '{ident}': {claimed[folded]} has it already",
+            )
+            continue
+        if source.role == "article":
+            article = build_article(source, diagnostics)
+            if article is None:
+                continue
+            claimed[folded] = source.rel_path
+            if article.draft and not drafts:
+                continue
+            site.articles[article.id] = article
+        elif source.role == "page":
+            page = build_page(source, diagnostics)
+            if page is not None and (drafts or not page.draft):
+                claimed[folded] = source.rel_path
+                site.pages[page.id] = page
+        else:
+            entity = build_entity(source, diagnostics)
+            claimed[folded] = source.rel_path
+            if entity is not None:
+                site.entities[entity.id] = entity
+    check_references(site, claimed, diagnostics)
+    return site
+
+
+def check_references(site: Site, claimed: dict[str, str], diagnostics: Diagnostics) -> None:
+    """Every entity id an article or fact sheet names must exist (and be of the right kind)."""
+    known = site.entities
+
+    def check(owner, path: tuple, target: str, kind: str | None) -> bool:
+        if target in known:
+            if kind and known[target].kind != kind:
+                diagnostics.error(
+                    position(owner, path),
+                    "ref.kind",
+                    f"'{target}' is {KIND_SINGULAR[known[target].kind]}, but this field takes {kind}",
+                )
+                return False
+            return True
+        if f"entity:{target.lower()}" in claimed:
+            return False  # the target exists but failed to load; its own error says why
+        diagnostics.error(position(owner, path), "ref.unknown", f"unknown entity '{target}'{did_you_mean(target, known)}")
+        return False
+
+    for article in site.articles.values():
+        for field in reference_fields("article"):
+            values = getattr(article, field)
+            kept = [t for i, t in enumerate(values) if check(article, (field, i), t, None)]
+            setattr(article, field, kept)
+    for entity in site.entities.values():
+        fields = reference_fields(KIND_SINGULAR[entity.kind])
+        for field, targets in list(entity.relations.items()):
+            single = not isinstance(entity.doc.value.get(field), list)
+            kept = []
+            for i, target in enumerate(targets):
+                path = (field,) if single else (field, i)
+                if target == entity.id:
+                    diagnostics.error(position(entity, path), "ref.self", f"'{field}' refers to the entity itself")
+                elif check(entity, path, target, fields.get(field)):
+                    kept.append(target)
+            entity.relations[field] = kept
+        for fact in entity.facts:
+            if fact.value_ref is not None and not check(entity, ("facts", fact.index, "value"), fact.value_ref, None):
+                fact.value_ref = None
+    for entity in site.entities.values():
+        for fact in entity.facts:
+            for source in fact.sources:
+                if source.is_url or source.source in site.articles:
+                    continue
+                if f"article:{source.source.lower()}" in claimed:
+                    diagnostics.warning(
+                        position(entity, source.source_path),
+                        "source.draft",
+                        f"source '{source.source}' is a draft, built only with --drafts",
+                    )
+                    continue
+                diagnostics.error(
+                    position(entity, source.source_path),
+                    "source.unknown",
+                    f"unknown article '{source.source}'{did_you_mean(source.source, site.articles)}",
+                )

@@ -1,0 +1,185 @@
+"""Safe YAML reading that keeps the position of every key and value.
+
+Fact sheets and front matter are parsed to a node tree (libyaml when
+available) and converted to plain Python values here, so that every later
+stage can point a diagnostic at `line:col` of the offending node. This is
+also where hostile YAML is refused: tags other than the plain YAML types,
+duplicate keys, and alias expansions that would blow up memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader
+
+PathKey = tuple  # ("facts", 0, "quote") addresses a node in a document
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+}
+# Alias expansion is bounded so that a "billion laughs" document is refused
+# long before it is expanded; real fact sheets stay far below this.
+MAX_NODES = 200_000
+MAX_DEPTH = 100
+
+
+class YamlError(Exception):
+    """A document that cannot be read; line and column are 1-based."""
+
+    def __init__(self, message: str, line: int, column: int):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class YamlDoc:
+    """A parsed YAML document: its plain value and where each node stands."""
+
+    value: Any
+    value_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    """Path of a node → 1-based (line, column) of the value."""
+    key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    """Path of a mapping entry → 1-based (line, column) of its key."""
+
+    def position(self, path: PathKey, key: bool = False) -> tuple[int, int]:
+        """The position of the node at `path`, or of its nearest ancestor."""
+        marks = self.key_marks if key else self.value_marks
+        while path:
+            if path in marks:
+                return marks[path]
+            if not key and path in self.key_marks:
+                return self.key_marks[path]
+            path = path[:-1]
+        return self.value_marks.get((), (1, 1))
+
+
+def _scalar_constructor() -> yaml.constructor.SafeConstructor:
+    return yaml.constructor.SafeConstructor()
+
+
+def _mark(node: yaml.Node, line_offset: int) -> tuple[int, int]:
+    return node.start_mark.line + 1 + line_offset, node.start_mark.column + 1
+
+
+def _check_nesting(text: str, line_offset: int) -> None:
+    """Refuse absurdly nested flow collections before libyaml recurses into them."""
+    depth = 0
+    line = 1
+    for ch in text:
+        if ch == "[" or ch == "{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", line + line_offset, 1)
+        elif ch == "]" or ch == "}":
+            depth = max(0, depth - 1)
+        elif ch == "\n":
+            line += 1
+
+
+def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
+    """Parse one YAML document; raises YamlError with a 1-based position.
+
+    `line_offset` shifts reported lines (front matter starts below `---`).
+    An empty document gives the value None.
+    """
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        _check_nesting(text, line_offset)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        _raise_if_tab_indented(text, line_offset)
+        mark = err.problem_mark or err.context_mark
+        problem = err.problem or "invalid YAML"
+        if err.context:
+            problem = f"{problem} ({err.context})"
+        if mark is None:
+            raise YamlError(problem, 1 + line_offset, 1) from None
+        raise YamlError(problem, mark.line + 1 + line_offset, mark.column + 1) from None
+    except yaml.YAMLError as err:
+        raise YamlError(f"invalid YAML: {err}", 1 + line_offset, 1) from None
+    except RecursionError:
+        raise YamlError("document nested too deeply", 1 + line_offset, 1) from None
+    doc = YamlDoc(None)
+    if node is None:
+        return doc
+    converter = _Converter(doc, line_offset)
+    doc.value = converter.convert(node, ())
+    return doc
+
+
+def _raise_if_tab_indented(text: str, line_offset: int) -> None:
+    """Name the real cause when a document fails because a line is indented with a tab."""
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.lstrip(" ")
+        if stripped.startswith("\t"):
+            raise YamlError(
+                "tab character used for indentation (YAML allows spaces only)",
+                number + line_offset,
+                len(line) - len(stripped) + 1,
+            )
+
+
+class _Converter:
+    """Turns a composed node tree into plain values, recording marks."""
+
+    def __init__(self, doc: YamlDoc, line_offset: int):
+        self.doc = doc
+        self.line_offset = line_offset
+        self.constructor = _scalar_constructor()
+        self.budget = MAX_NODES
+
+    def convert(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise YamlError(
+                f"document expands to more than {MAX_NODES} nodes (alias bomb?)",
+                *_mark(node, self.line_offset),
+            )
+        if depth > MAX_DEPTH:
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", *_mark(node, self.line_offset))
+        if node.tag not in _PLAIN_TAGS:
+            raise YamlError(f"YAML tag '{node.tag}' is not allowed", *_mark(node, self.line_offset))
+        self.doc.value_marks[path] = _mark(node, self.line_offset)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlError("merge keys ('<<') are not supported", *_mark(key_node, self.line_offset))
+            key = self.convert(key_node, path + ("<key>",), depth + 1)
+            if isinstance(key, (list, dict)):
+                raise YamlError("a mapping key must be a plain value", *_mark(key_node, self.line_offset))
+            if not isinstance(key, str):
+                key = str(key).lower() if isinstance(key, bool) else str(key)
+            if key in result:
+                raise YamlError(f"duplicate key '{key}'", *_mark(key_node, self.line_offset))
+            self.doc.key_marks[path + (key,)] = _mark(key_node, self.line_offset)
+            result[key] = self.convert(value_node, path + (key,), depth + 1)
+        self.doc.value_marks.pop(path + ("<key>",), None)
+        return result
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError) as err:
+            problem = getattr(err, "problem", None) or str(err)
+            raise YamlError(f"invalid value: {problem}", *_mark(node, self.line_offset)) from None
+        return value
