@@ -18,10 +18,11 @@ import jinja2
 
 from sitegen.data import facts_json, graph_json
 from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Position
-from sitegen.link import Graph, link_site
+from sitegen.deps import RecordingShaper, key_digests
+from sitegen.link import ArticleText, Graph, link_site
 from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
 from sitegen.model import Site
-from sitegen.render import PagePlan, Shaper, builtin_templates, make_environment, plan_pages, render_page
+from sitegen.render import PagePlan, builtin_templates, make_environment, plan_pages
 from sitegen.validate import assemble
 from sitegen.write import OutputError, WriteResult, check_output_folder, replace_output, update_output
 
@@ -38,6 +39,10 @@ class BuildResult:
     write: WriteResult | None = None
     seconds: float = 0.0
     graph: Graph | None = None
+    rendered: list[str] = field(default_factory=list)
+    """Pages rendered by this build (the others were unchanged)."""
+    removed: set[str] = field(default_factory=set)
+    """Pages the previous render made that this one no longer makes."""
 
     @property
     def errors(self) -> int:
@@ -67,6 +72,14 @@ class Builder:
         self.base_url = base_url
         self.drafts = drafts
         self._parsed: dict[str, _Parsed] = {}
+        # State of the previous render, for rebuilding only what changed:
+        self._texts: dict[str, tuple[str, ArticleText]] = {}
+        self._text_signature: int | None = None
+        self._env: jinja2.Environment | None = None
+        self._theme: tuple = ()
+        self._page_keys: dict[str, frozenset[str]] = {}
+        """Output path → the keys its page read when it was last rendered."""
+        self._digests: dict[str, int] = {}
 
     # -- load ---------------------------------------------------------------
 
@@ -120,43 +133,103 @@ class Builder:
         return BuildResult(diagnostics.sorted(), seconds=time.perf_counter() - started, graph=graph)
 
     def render(self, progress: Progress | None = None) -> BuildResult:
-        """Everything but writing: the output files as bytes, or the diagnostics."""
+        """Everything but writing: the output files as bytes, or the diagnostics.
+
+        After the first call, only pages whose dependencies changed since the
+        previous call are rendered again; `result.files` then holds just those
+        (plus data and assets), and `result.removed` what is no longer made.
+        """
         started = time.perf_counter()
         diagnostics = Diagnostics()
         site = self.load(diagnostics)
-        graph = link_site(site, diagnostics)
+        graph = link_site(site, diagnostics, texts=self.reusable_texts(site))
         result = BuildResult([], graph=graph)
         if diagnostics.error_count == 0:
-            result.files = self.render_files(graph, diagnostics, progress)
+            result.files = self.render_files(graph, diagnostics, progress, result)
         result.diagnostics = diagnostics.sorted()
         if result.errors:
             result.files = {}
+            result.removed = set()
+        else:
+            self.commit_state(graph, result)
         result.seconds = time.perf_counter() - started
         return result
 
-    def render_files(self, graph: Graph, diagnostics: Diagnostics, progress: Progress | None) -> dict[str, bytes]:
-        try:
-            env = make_environment(self.root)
-        except jinja2.TemplateError as err:  # pragma: no cover - environment creation does not parse
-            diagnostics.error(Position("templates", 1, 1), "template", str(err))
+    def reusable_texts(self, site: Site) -> dict:
+        """Linked bodies of the previous build that are still valid: same body
+        and the same names, link settings and URLs to link with."""
+        signature = self.link_signature(site)
+        if signature != self._text_signature:
             return {}
-        shaper = Shaper(graph, env)
+        return {
+            article_id: text
+            for article_id, (body, text) in self._texts.items()
+            if article_id in site.articles and site.articles[article_id].body == body
+        }
+
+    @staticmethod
+    def link_signature(site: Site) -> int:
+        config = site.config
+        names = tuple(sorted((e.id, e.kind, e.name, tuple(e.aliases), e.autolink) for e in site.entities.values()))
+        return hash((names, config.base_path, config.autolink, config.raw_html))
+
+    def commit_state(self, graph: Graph, result: "BuildResult") -> None:
+        self._text_signature = self.link_signature(graph.site)
+        self._texts = {a: (graph.site.articles[a].body, text) for a, text in graph.texts.items()}
+
+    def source_digests(self) -> dict[str, str]:
+        return {rel: parsed.source.digest for rel, parsed in self._parsed.items()}
+
+    def theme_signature(self) -> tuple:
+        """Every template and asset file with its size and time: a change re-renders everything."""
+        entries = []
+        for base in (builtin_templates(), self.root / "templates"):
+            if base.is_dir():
+                for path in sorted(base.rglob("*")):
+                    if path.is_file():
+                        stat = path.stat()
+                        entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(entries)
+
+    def render_files(self, graph: Graph, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult") -> dict[str, bytes]:
+        theme = self.theme_signature()
+        if theme != self._theme or self._env is None:
+            # Named fallback: a template or theme asset changed, so every page
+            # is rendered again (templates include each other).
+            self._env = make_environment(self.root)
+            self._theme = theme
+            self._page_keys = {}
+        env = self._env
+        shaper = RecordingShaper(graph, env)
         plans = plan_pages(graph, shaper)
+        digests = key_digests(graph, self.source_digests())
+        digests["outputs"] = hash(tuple(p.output for p in plans))
+        previous_keys, previous_digests = self._page_keys, self._digests
+        page_keys: dict[str, frozenset[str]] = {}
         files: dict[str, bytes] = {}
         failed_templates: set[str] = set()
         for number, plan in enumerate(plans, 1):
+            keys = previous_keys.get(plan.output)
+            if keys is not None and all(digests.get(k) == previous_digests.get(k) for k in keys):
+                page_keys[plan.output] = keys
+                continue
             if plan.template in failed_templates:
                 continue
             try:
-                files[plan.output] = render_page(env, shaper, plan)
+                context, page_keys[plan.output] = shaper.shape(lambda: {**plan.context(), "site": shaper.site_data()})
+                files[plan.output] = env.get_template(plan.template).render(context).encode("utf-8")
             except jinja2.TemplateError as err:
                 failed_templates.add(plan.template)
                 diagnostics.items.append(self.template_diagnostic(err, plan))
             if progress is not None:
                 progress("rendering", number, len(plans))
+        result.rendered = sorted(files)
         files["data/facts.json"] = facts_json(graph)
         files["data/graph.json"] = graph_json(graph)
         files.update(self.asset_files(diagnostics))
+        if not failed_templates:
+            result.removed = set(previous_keys) - set(page_keys)
+            self._page_keys, self._digests = page_keys, digests
         return files
 
     def asset_files(self, diagnostics: Diagnostics) -> dict[str, bytes]:

@@ -1,0 +1,193 @@
+"""Dependencies of pages on inputs, for rebuilding only what a change touches.
+
+While a page's data is shaped, `RecordingShaper` notes every piece of the
+linked graph it reads as a key ('article:<id>', 'entity:<id>',
+'mentions:<id>', 'kind:people', ...). `key_digests` gives each key a digest of
+the data behind it; after a change, a page is re-rendered only when one of
+its keys has a new digest. Keys are coarse on purpose: a key covers all a
+page may show of that piece (an article's card and its body alike), so a
+missed detail costs an extra render, never a stale page.
+
+Digests are Python hashes of the data (cheap, and cached by strings), valid
+within one process: they are compared only between rebuilds of one `serve`
+or `build --watch` run.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sitegen.link import Graph
+from sitegen.render import Shaper
+
+WIKILINK = re.compile(r"\[\[([^\[\]]+)\]\]")
+ALL = "all"
+"""A key every page has: the config, the navigation and the theme."""
+
+
+class RecordingShaper(Shaper):
+    """A Shaper that records which pieces of the graph each page reads."""
+
+    def __init__(self, graph, env):
+        super().__init__(graph, env)
+        self.recorded: set[str] | None = None
+
+    def record(self, *keys: str) -> None:
+        if self.recorded is not None:
+            self.recorded.update(keys)
+
+    def shape(self, context_fn) -> tuple[dict, frozenset[str]]:
+        """Runs a page's context function and returns its data and the keys it read."""
+        self.recorded = {ALL}
+        try:
+            return context_fn(), frozenset(self.recorded)
+        finally:
+            self.recorded = None
+
+    # -- the accessors pages read the graph through --------------------------
+
+    def entity_card(self, entity_id):
+        self.record(f"entity:{entity_id}")
+        return super().entity_card(entity_id)
+
+    def article_card(self, article_id):
+        self.record(f"card:{article_id}")
+        return super().article_card(article_id)
+
+    def article_summary(self, article):
+        self.record(f"card:{article.id}")
+        return super().article_summary(article)
+
+    def value_data(self, fact):
+        self.record(f"entity:{fact.entity_id}")
+        if fact.value_ref:
+            self.record(f"entity:{fact.value_ref}")
+        return super().value_data(fact)
+
+    def source_data(self, entity, check):
+        self.record(f"entity:{entity.id}", f"checks:{entity.id}")
+        if check.status != "external":
+            self.record(f"card:{check.source.source}")
+        return super().source_data(entity, check)
+
+    def resolve_wikilinks(self, text):
+        # A [[link]] in a summary or description shows another entity's URL and
+        # name, and turns into a link when that entity appears.
+        for match in WIKILINK.finditer(text):
+            self.record(f"entity:{match.group(1).partition('|')[0].strip()}")
+        return super().resolve_wikilinks(text)
+
+    def site_data(self):
+        self.record("pages")
+        return super().site_data()
+
+    # -- pages --------------------------------------------------------------
+
+    def home(self):
+        self.record("articles", "kinds", "mention-counts")
+        return super().home()
+
+    def article_index(self):
+        self.record("articles")
+        return super().article_index()
+
+    def article(self, article_id):
+        self.record(f"article:{article_id}", f"article-entities:{article_id}", f"citations:{article_id}")
+        return super().article(article_id)
+
+    def kind_index(self, kind):
+        self.record(f"kind:{kind}", "mention-counts")
+        return super().kind_index(kind)
+
+    def entity(self, entity_id):
+        self.record(
+            f"entity:{entity_id}",
+            f"checks:{entity_id}",
+            f"mentions:{entity_id}",
+            f"relations:{entity_id}",
+            f"related:{entity_id}",
+        )
+        if self.site.entities[entity_id].kind == "events":
+            self.record("timeline")
+        return super().entity(entity_id)
+
+    def timeline(self):
+        self.record("timeline")
+        return super().timeline()
+
+    def tag(self, tag):
+        self.record(f"tag:{tag}")
+        return super().tag(tag)
+
+    def tag_index(self):
+        self.record("tags")
+        return super().tag_index()
+
+    def free_page(self, page_id):
+        self.record(f"page:{page_id}")
+        return super().free_page(page_id)
+
+    def feed(self, title, url_path, article_ids):
+        self.record(f"feed:{url_path}")
+        for article_id in article_ids:
+            self.record(f"card:{article_id}")
+        return super().feed(title, url_path, article_ids)
+
+    def sitemap(self, pages):
+        self.record("outputs")
+        return super().sitemap(pages)
+
+
+def key_digests(graph: Graph, source_digests: dict[str, str]) -> dict[str, int]:
+    """A digest for every key a page can record, from the linked graph.
+
+    `source_digests` maps site-relative source paths to their content digests.
+    """
+    site = graph.site
+    digests: dict[str, int] = {}
+    config = site.config
+    digests[ALL] = hash((repr(config),))
+    digests["pages"] = hash(tuple((p.id, p.title, p.weight) for p in site.pages.values()))
+    for article in site.articles.values():
+        text = graph.texts[article.id]
+        digests[f"article:{article.id}"] = hash((source_digests.get(article.rel_path), text.html))
+        first_passage = next((p.text for p in text.passages if p.text.strip()), "")
+        digests[f"card:{article.id}"] = hash(
+            (article.title, str(article.date), str(article.updated), article.publisher, tuple(article.authors), article.summary or first_passage)
+        )
+        digests[f"article-entities:{article.id}"] = hash(tuple(graph.article_entities.get(article.id, ())))
+        digests[f"citations:{article.id}"] = hash(
+            tuple((c.fact.key, source_digests.get(site.entities[c.fact.entity_id].rel_path), c.check.status, c.check.anchor) for c in graph.citations.get(article.id, ()))
+        )
+    for entity in site.entities.values():
+        digests[f"entity:{entity.id}"] = hash((source_digests.get(entity.rel_path), entity.kind))
+        digests[f"checks:{entity.id}"] = hash(
+            tuple((key, tuple((c.status, c.anchor) for c in checks)) for key, checks in graph.checks.items() if key.startswith(entity.id + "#"))
+        )
+        digests[f"mentions:{entity.id}"] = hash(tuple((m.article_id, m.sentence, m.anchor) for m in graph.mentions.get(entity.id, ())))
+        digests[f"relations:{entity.id}"] = hash(tuple((r.label, r.other) for r in graph.relations.get(entity.id, ())))
+        digests[f"related:{entity.id}"] = hash(tuple(graph.related.get(entity.id, ())))
+    digests["articles"] = hash(tuple(graph.articles_by_date))
+    by_kind: dict[str, list[str]] = {}
+    for entity in site.entities.values():
+        by_kind.setdefault(entity.kind, []).append(entity.id)
+    for kind, ids in by_kind.items():
+        digests[f"kind:{kind}"] = hash(tuple(sorted(ids)))
+    digests["kinds"] = hash(tuple(sorted((k, len(v)) for k, v in by_kind.items())))
+    digests["mention-counts"] = hash(tuple(sorted((e, len(m)) for e, m in graph.mentions.items())))
+    for tag, ids in graph.tags.items():
+        digests[f"tag:{tag}"] = hash(tuple(ids))
+    digests["tags"] = hash(tuple((t, len(ids)) for t, ids in graph.tags.items()))
+    for page in site.pages.values():
+        digests[f"page:{page.id}"] = hash(source_digests.get(page.rel_path))
+    digests["timeline"] = hash(
+        (
+            digests["articles"],
+            tuple(digests[f"card:{a}"] for a in graph.articles_by_date),
+            tuple(sorted((e.id, source_digests.get(e.rel_path)) for e in site.entities.values())),
+        )
+    )
+    for entity in site.entities.values():
+        digests[f"feed:{entity.kind}/{entity.id}/feed.xml"] = digests[f"mentions:{entity.id}"]
+    digests["feed:feed.xml"] = digests["articles"]
+    return digests
