@@ -80,6 +80,8 @@ class Builder:
         self._page_keys: dict[str, frozenset[str]] = {}
         """Output path → the keys its page read when it was last rendered."""
         self._digests: dict[str, int] = {}
+        self._outputs: set[str] = set()
+        """Every file the previous render made."""
 
     # -- load ---------------------------------------------------------------
 
@@ -228,8 +230,9 @@ class Builder:
         files["data/graph.json"] = graph_json(graph)
         files.update(self.asset_files(diagnostics))
         if not failed_templates:
-            result.removed = set(previous_keys) - set(page_keys)
-            self._page_keys, self._digests = page_keys, digests
+            outputs = set(page_keys) | set(files)
+            result.removed = self._outputs - outputs
+            self._page_keys, self._digests, self._outputs = page_keys, digests, outputs
         return files
 
     def asset_files(self, diagnostics: Diagnostics) -> dict[str, bytes]:

@@ -1,0 +1,392 @@
+"""`sitegen serve`: build into a private folder, serve it over HTTP, rebuild
+what a change touches and reload open browsers.
+
+Threads: the main thread runs the build loop; watchdog's observer feeds the
+`ChangeWatcher`; `ThreadingHTTPServer` answers each request in its own
+thread. `LiveState` is the only thing they share. A page is never served
+half-written: files are replaced atomically and requests wait while a
+rebuild writes. A failed rebuild keeps the last good pages and shows the
+problems in an overlay; the server never dies of a content error.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+import posixpath
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import webbrowser
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from sitegen.build import Builder
+from sitegen.diagnostics import Diagnostic, summary_line
+from sitegen.watch import ChangeWatcher
+from sitegen.write import OutputError, replace_output, update_output
+
+EVENTS_PATH = "/_sitegen/events"
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+KEEPALIVE_SECONDS = 15.0
+MAX_WAIT_FOR_BUILD = 30.0
+
+RELOAD_SCRIPT = """<script>
+(function () {
+  var epoch = %(epoch)d, key = "sitegen-scroll:" + location.pathname;
+  try {
+    var saved = sessionStorage.getItem(key);
+    if (saved !== null) { sessionStorage.removeItem(key); var xy = JSON.parse(saved); window.scrollTo(xy[0], xy[1]); }
+  } catch (e) {}
+  function overlay(errors) {
+    var old = document.getElementById("sitegen-overlay");
+    if (old) { old.remove(); }
+    if (!errors.length) { return; }
+    var box = document.createElement("div");
+    box.id = "sitegen-overlay";
+    box.setAttribute("role", "alert");
+    box.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;" +
+      "background:#2b0d0d;color:#ffe9e9;font:14px/1.5 ui-monospace,monospace;padding:12px 16px;border-top:4px solid #ff5c5c";
+    var title = document.createElement("strong");
+    title.textContent = "sitegen: the last change did not build; this is the last good page";
+    box.appendChild(title);
+    var list = document.createElement("pre");
+    list.style.cssText = "margin:8px 0 0;white-space:pre-wrap";
+    list.textContent = errors.join("\\n");
+    box.appendChild(list);
+    document.body.appendChild(box);
+  }
+  var source = new EventSource("%(events)s");
+  source.onmessage = function (message) {
+    var data = JSON.parse(message.data);
+    if (data.errors.length) { overlay(data.errors); return; }
+    if (data.epoch > epoch) {
+      try { sessionStorage.setItem(key, JSON.stringify([window.scrollX, window.scrollY])); } catch (e) {}
+      location.reload();
+    } else { overlay([]); }
+  };
+  overlay(%(errors)s);
+})();
+</script>
+"""
+
+
+@dataclass
+class LiveState:
+    """What the build loop publishes to request threads."""
+
+    condition: threading.Condition = field(default_factory=threading.Condition)
+    # Must hold `condition` to read or change the fields below.
+    epoch: int = 0
+    """Number of the last build that changed the output."""
+    building: bool = False
+    errors: list[str] = field(default_factory=list)
+    """`path:line:col: error: message` lines of the last build, [] when it succeeded."""
+    stopping: bool = False
+
+    def publish(self, changed: bool, errors: list[str]) -> None:
+        with self.condition:
+            if changed:
+                self.epoch += 1
+            if changed or errors != self.errors:
+                self.errors = errors
+                self.condition.notify_all()
+            self.building = False
+            self.condition.notify_all()
+
+    def snapshot(self) -> tuple[int, list[str]]:
+        with self.condition:
+            return self.epoch, list(self.errors)
+
+
+def allowed_hosts(bind_host: str, port: int) -> set[str]:
+    """Host header values accepted: loopback names, and the bound address when it is not a wildcard."""
+    names = set(LOOPBACK_NAMES)
+    if bind_host not in ("0.0.0.0", "::", ""):
+        names.add(bind_host)
+    return names
+
+
+def safe_path(request_path: str) -> str | None:
+    """The site-relative file path a URL path asks for, or None if it tries to leave the site."""
+    path = urlsplit(request_path).path
+    decoded = unquote(path, errors="strict")
+    # A second decoding round must not reveal anything the first hid (double encoding).
+    for text in (path, decoded, unquote(decoded)):
+        if "\\" in text or "\x00" in text:
+            return None
+        if any(part == ".." for part in text.split("/")):
+            return None
+    normal = posixpath.normpath("/" + decoded.lstrip("/"))
+    if decoded.endswith("/") and normal != "/":
+        normal += "/"
+    return normal.lstrip("/")
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """Serves the preview folder, the event stream, and the reload script in HTML."""
+
+    server_version = "sitegen"
+    protocol_version = "HTTP/1.1"
+
+    # set on the class made per server by `make_server`
+    root: Path
+    state: LiveState
+    hosts: set[str]
+    quiet: bool = True
+
+    def log_message(self, format: str, *args) -> None:
+        if not self.quiet:
+            super().log_message(format, *args)
+
+    def host_ok(self) -> bool:
+        host = (self.headers.get("Host") or "").strip().lower()
+        if host.startswith("["):
+            name = host[: host.find("]") + 1]
+        else:
+            name = host.rsplit(":", 1)[0] if ":" in host else host
+        return name in self.hosts
+
+    def refuse(self, status: HTTPStatus, text: str) -> None:
+        body = f"{status.value} {text}\n".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.handle_get()
+
+    def do_HEAD(self) -> None:
+        self.handle_get()
+
+    def _not_allowed(self) -> None:
+        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
+
+    def handle_get(self) -> None:
+        if not self.host_ok():
+            self.refuse(HTTPStatus.FORBIDDEN, "Forbidden: unexpected Host header")
+            return
+        if urlsplit(self.path).path == EVENTS_PATH:
+            self.stream_events()
+            return
+        try:
+            rel = safe_path(self.path)
+        except UnicodeDecodeError:
+            rel = None
+        if rel is None:
+            self.refuse(HTTPStatus.BAD_REQUEST, "Bad Request: path not allowed")
+            return
+        self.wait_for_build()
+        self.serve_file(rel)
+
+    def wait_for_build(self) -> None:
+        with self.state.condition:
+            self.state.condition.wait_for(lambda: not self.state.building or self.state.stopping, timeout=MAX_WAIT_FOR_BUILD)
+
+    def locate(self, rel: str) -> tuple[Path | None, bool]:
+        """(the file to send or None, whether to redirect to the folder URL)."""
+        root = self.root.resolve()
+        target = root / rel
+        if rel == "" or rel.endswith("/"):
+            target = target / "index.html"
+        elif target.is_dir():
+            return None, (target / "index.html").is_file()
+        try:
+            if target.is_file() and target.resolve().is_relative_to(root):
+                return target, False
+        except OSError:
+            pass
+        return None, False
+
+    def serve_file(self, rel: str) -> None:
+        path, redirect = self.locate(rel)
+        if redirect:
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", "/" + rel + "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        status = HTTPStatus.OK
+        if path is None:
+            status = HTTPStatus.NOT_FOUND
+            path = self.root / "404.html"
+        try:
+            body = path.read_bytes()
+        except OSError:
+            self.refuse(HTTPStatus.NOT_FOUND, "Not Found")
+            return
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/xml", "application/json", "application/javascript", "image/svg+xml"):
+            content_type += "; charset=utf-8"
+        if path.suffix == ".html":
+            body = self.inject(body)
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def inject(self, body: bytes) -> bytes:
+        epoch, errors = self.state.snapshot()
+        script = RELOAD_SCRIPT % {"epoch": epoch, "events": EVENTS_PATH, "errors": json.dumps(errors).replace("</", "<\\/")}
+        data = script.encode("utf-8")
+        at = body.rfind(b"</body>")
+        return body[:at] + data + body[at:] if at >= 0 else body + data
+
+    def stream_events(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if self.command == "HEAD":
+            return
+        state = self.state
+        with state.condition:
+            seen = (state.epoch, list(state.errors))
+        try:
+            self.wfile.write(b"retry: 500\n\n")
+            self.wfile.flush()
+            while True:
+                with state.condition:
+                    state.condition.wait_for(lambda: state.stopping or (state.epoch, state.errors) != seen and not state.building, timeout=KEEPALIVE_SECONDS)
+                    if state.stopping:
+                        return
+                    current = (state.epoch, list(state.errors))
+                if current != seen:
+                    seen = current
+                    message = json.dumps({"epoch": current[0], "errors": current[1]})
+                    self.wfile.write(f"data: {message}\n\n".encode())
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            return
+
+
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def make_server(root: Path, state: LiveState, host: str, port: int, quiet: bool = True) -> PreviewServer:
+    handler = type("Handler", (PreviewHandler,), {"root": root, "state": state, "hosts": allowed_hosts(host, port), "quiet": quiet})
+    server_class = PreviewServer
+    if ":" in host:
+        import socket
+
+        server_class = type("PreviewServer6", (PreviewServer,), {"address_family": socket.AF_INET6})
+    return server_class((host, port), handler)
+
+
+def format_errors(diagnostics: list[Diagnostic]) -> list[str]:
+    return [d.format() for d in diagnostics if d.severity == "error"]
+
+
+class Preview:
+    """The build loop of `serve`: one rebuild per batch of changes."""
+
+    def __init__(self, root: Path, out_dir: Path, state: LiveState, base_url: str, drafts: bool, log=print):
+        self.root = root
+        self.out_dir = out_dir
+        self.state = state
+        self.builder = Builder(root, base_url=base_url, drafts=drafts)
+        self.log = log
+        self.built_once = False
+
+    def rebuild(self) -> None:
+        started = time.perf_counter()
+        with self.state.condition:
+            self.state.building = True
+        changed = False
+        try:
+            result = self.builder.render()
+            errors = format_errors(result.diagnostics)
+            for diagnostic in result.diagnostics:
+                self.log(diagnostic.format(), file=sys.stderr)
+            if not result.errors:
+                if self.built_once:
+                    write = update_output(self.out_dir, result.files, result.removed)
+                else:
+                    write = replace_output(self.out_dir, result.files)
+                    self.built_once = True
+                changed = bool(write.written or write.removed)
+                self.log(
+                    f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: {len(result.rendered)} pages rendered, "
+                    f"{len(write.written)} files written, {len(write.removed)} removed"
+                )
+            else:
+                self.log(summary_line(result.errors, result.warnings) + "; serving the last good pages", file=sys.stderr)
+        except OutputError as err:
+            errors = [f"{self.out_dir}: error: {err}"]
+            self.log(errors[0], file=sys.stderr)
+        except Exception as err:  # the server must survive anything a rebuild throws
+            traceback.print_exc()
+            errors = [f"sitegen: error: internal error during rebuild: {type(err).__name__}: {err} (see the terminal)"]
+        self.state.publish(changed, errors)
+
+
+def serve(root: Path, args) -> int:
+    """`sitegen serve`: runs until Ctrl-C."""
+    host, port = args.host, args.port
+    if host not in LOOPBACK_NAMES and not host.startswith("127."):
+        print(f"warning: serving on {host}, reachable from other machines; the preview is meant for this machine", file=sys.stderr)
+    out_dir = Path(tempfile.mkdtemp(prefix="sitegen-serve-")) / "site"
+    state = LiveState()
+    try:
+        server = make_server(out_dir, state, host, port)
+    except OSError as err:
+        print(f"sitegen: error: cannot listen on {host}:{port}: {err.strerror or err}", file=sys.stderr)
+        shutil.rmtree(out_dir.parent, ignore_errors=True)
+        return 2
+    actual_port = server.server_address[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{actual_port}/"
+    preview = Preview(root, out_dir, state, base_url=url, drafts=getattr(args, "drafts", False))
+    watcher = ChangeWatcher(root)
+    watcher.start()
+    stop = threading.Event()
+    preview.rebuild()
+    thread = threading.Thread(target=server.serve_forever, name="sitegen-http", daemon=True)
+    thread.start()
+    print(f"serving {root} at {url} (Ctrl-C to stop)", flush=True)
+    if getattr(args, "open", False):
+        webbrowser.open(url)
+    try:
+        while True:
+            batch = watcher.next_batch(stop)
+            if batch is None:
+                break
+            preview.rebuild()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        with state.condition:
+            state.stopping = True
+            state.condition.notify_all()
+        watcher.stop()
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(out_dir.parent, ignore_errors=True)
+        print("stopped", flush=True)
+    return 0
