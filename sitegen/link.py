@@ -256,9 +256,12 @@ class BodyLinker:
     def run(self, body: str) -> ArticleText:
         tokens = self.md.parse(body, {})
         result = ArticleText("", [], {}, [])
+        lines = body.split("\n")
         linked: set[str] = set()
         heading = False
         container: Token | None = None
+        anchor: str | None = None
+        anchors = 0
         for token in tokens:
             if token.type == "heading_open":
                 heading = True
@@ -267,25 +270,45 @@ class BodyLinker:
             elif token.type == "list_item_open":
                 container = token
             elif token.type == "paragraph_open":
-                anchor = f"p-{len(result.passages) + 1}"
+                anchors += 1
+                anchor = f"p-{anchors}"
                 target = container if token.hidden and container is not None else token
                 target.attrSet("id", anchor)
             elif token.type == "inline" and token.children is not None:
-                self.link_inline(token, heading, result, linked)
+                # Paragraphs are anchored passages; table cells are
+                # passages without an anchor of their own; headings are
+                # linked but are not passages.
+                self.link_inline(token, heading, anchor, result, linked, lines)
+                anchor = None
         result.html = self.md.renderer.render(tokens, self.md.options, {})
         return result
 
-    def link_inline(self, inline: Token, heading: bool, result: ArticleText, linked: set[str]) -> None:
-        anchor = None if heading else f"p-{len(result.passages) + 1}"
+    @staticmethod
+    def wikilink_position(inline: Token, child: Token, lines: list[str], cursor: list[int]) -> tuple[int, int]:
+        """1-based (body line, column) of a wikilink token, found in the block's source."""
+        first = inline.map[0] if inline.map else 0
+        needle = f"[[{child.content}]]"
+        at = inline.content.find(needle, cursor[0])
+        if at < 0:
+            return first + 1, 1
+        cursor[0] = at + len(needle)
+        index = first + inline.content.count("\n", 0, at)
+        column = lines[index].find(needle) + 1 if index < len(lines) else 0
+        return index + 1, max(column, 1)
+
+    def link_inline(self, inline: Token, heading: bool, anchor: str | None, result: ArticleText, linked: set[str], lines: list[str]) -> None:
         passage_index = len(result.passages)
         plain: list[str] = []
         plain_length = 0
         children: list[Token] = []
         link_depth = 0
-        line = (inline.map[0] if inline.map else 0) + 1
+        cursor = [0]
 
         def note_mention(entity_id: str, offset: int) -> None:
-            result.first_mentions.setdefault(entity_id, (passage_index, offset))
+            # A heading is not a passage (it has no sentence to show), so a
+            # name in a heading does not count as the article's mention.
+            if not heading:
+                result.first_mentions.setdefault(entity_id, (passage_index, offset))
 
         for child in inline.children:
             if child.type == "link_open":
@@ -298,7 +321,7 @@ class BodyLinker:
                 if entity_id is None:
                     ids = self.names.lookup.get(target.casefold(), [])
                     why = f"'{target}' names several entities ({', '.join(ids)}); link by id" if ids else f"unknown entity '{target}' in [[...]]{did_you_mean(target, self.entities)}"
-                    result.problems.append(Problem(line, 1, "ref.unknown", why))
+                    result.problems.append(Problem(*self.wikilink_position(inline, child, lines, cursor), "ref.unknown", why))
                     text = Token("text", "", 0)
                     text.content = label or target
                     children.append(text)
@@ -315,6 +338,7 @@ class BodyLinker:
                     children[-1].content = label
                 plain.append(label)
                 plain_length += len(label)
+                self.wikilink_position(inline, child, lines, cursor)
                 continue
             if child.type == "text":
                 matches = find_names(self.names, child.content)

@@ -228,19 +228,25 @@ def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, draf
     site = Site(root=root, config=config, articles={}, entities={}, pages={}, static_files=[])
     claimed: dict[str, str] = {}  # id, case-folded → the file that has it
     for source in sorted(sources, key=lambda s: s.rel_path):
-        if source.role == "config" or source.doc is None:
-            continue
-        if not check_id(source, diagnostics):
+        if source.role == "config":
             continue
         ident = file_id(source.rel_path)
         namespace = "page" if source.role == "page" else ("article" if source.role == "article" else "entity")
         folded = f"{namespace}:{ident.lower()}"
+        if source.doc is None:
+            # Unreadable: its own error says why; references to it are not "unknown".
+            claimed.setdefault(folded, source.rel_path)
+            continue
+        if not check_id(source, diagnostics):
+            continue
         if folded in claimed:
             diagnostics.error(
                 Position(source.rel_path, 1, 1),
                 "id.duplicate",
                 f"duplicate id '{ident}': {claimed[folded]} has it already",
             )
+            # The file is left out, but its own problems are still reported.
+            {"article": build_article, "page": build_page}.get(source.role, build_entity)(source, diagnostics)
             continue
         if source.role == "article":
             article = build_article(source, diagnostics)

@@ -180,6 +180,11 @@ class _Converter:
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as err:
+            if node.tag == "tag:yaml.org,2002:timestamp" and not node.style:
+                # A plain scalar that looks like a date but is not one
+                # (2021-13-45): keep the text so the schema reports it as a
+                # bad date at this node, and the rest of the file is checked.
+                return node.value
             problem = getattr(err, "problem", None) or str(err)
             raise YamlError(f"invalid value: {problem}", *_mark(node, self.line_offset)) from None
         return value

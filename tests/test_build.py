@@ -1,0 +1,246 @@
+"""`sitegen build` on the example site and on copies of it: pages exist,
+the build is deterministic and atomic, and it refuses dangerous output folders."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, copy_example, sitegen
+from html_tools import page, read_page
+
+KINDS = ("people", "places", "events", "organisations")
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """Relative path → sha256 of every file under `folder` (hidden ones included)."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def fact_sheets(root: Path = REPO) -> list[tuple[str, str, Path]]:
+    """(kind, id, path) of every fact sheet of a site."""
+    return [(kind, p.stem, p) for kind in KINDS for p in sorted((root / "content" / kind).glob("*.yaml"))]
+
+
+# --------------------------------------------------------------------------
+# the example site
+
+
+def test_example_site_builds_without_any_warning(tmp_path):
+    out = tmp_path / "out"
+    run = sitegen("build", REPO, "-o", out)
+    assert run.code == 0, run.stderr
+    assert run.problems == []
+    assert "0 errors, 0 warnings" in run.stderr
+    assert (out / "index.html").is_file()
+
+
+def test_python_dash_m_sitegen_and_the_console_script_agree(tmp_path):
+    script = Path(sys.executable).parent / "sitegen"
+    if not script.exists():
+        pytest.skip("the console script is not installed next to this Python")
+    proc = subprocess.run([script, "build", REPO, "-o", tmp_path / "out", "-q"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_every_fact_sheet_has_a_page_named_after_it(example_build):
+    sheets = fact_sheets()
+    assert len(sheets) >= 13
+    for kind, entity_id, path in sheets:
+        name = yaml.safe_load(path.read_text("utf-8"))["name"]
+        html = example_build / kind / entity_id / "index.html"
+        assert html.is_file(), f"no page for {path}"
+        doc = read_page(html)
+        assert doc.one("h1").text() == name
+        assert name in doc.one("head").one("title").text()
+
+
+def test_seed_entities_named_by_the_issue_exist(example_build):
+    wanted = {
+        "people": ["Ben Wallace", "Nick Carter"],
+        "places": ["Afghanistan", "Kabul", "Herat", "Ghazni"],
+        "organisations": ["Taliban", "al-Qaeda", "Ministry of Defence", "Foreign Office", "US State Department"],
+    }
+    for kind, names in wanted.items():
+        index = page(example_build, f"/{kind}/")
+        listed = index.one("main").text()
+        for name in names:
+            # the index shows the sheet's name; an alias is enough for the
+            # long official names (Foreign Office, US State Department)
+            sheets = [yaml.safe_load(p.read_text("utf-8")) for _, _, p in fact_sheets() if p.parent.name == kind]
+            sheet = next(s for s in sheets if name == s["name"] or name in (s.get("aliases") or []))
+            assert sheet["name"] in listed
+    events = [yaml.safe_load(p.read_text("utf-8")) for k, _, p in fact_sheets() if k == "events"]
+    assert len(events) >= 2  # the deployment of 600 troops and the Taliban's offensive
+
+
+def test_every_article_and_index_page_exists(example_build):
+    for path in sorted((REPO / "content" / "articles").rglob("*.md")):
+        assert (example_build / "articles" / path.stem / "index.html").is_file()
+    for rel in ["index.html", "articles/index.html", "timeline/index.html", "404.html", "feed.xml", "sitemap.xml",
+                "data/facts.json", "data/graph.json", "about/index.html", "tags/index.html"]:
+        assert (example_build / rel).is_file(), rel
+    for kind in KINDS:
+        assert (example_build / kind / "index.html").is_file()
+    for tag in ("afghanistan", "evacuation", "taliban"):
+        assert (example_build / "tags" / tag / "index.html").is_file()
+
+
+def test_seed_article_page_shows_its_front_matter(example_build):
+    doc = page(example_build, "/articles/uk-troops-kabul-2021/")
+    assert doc.one("h1").text() == "Around 600 troops to be deployed to Afghanistan"
+    assert doc.find("time", datetime="2021-08-13") is not None
+    assert "The National" in doc.one("main").text()
+    assert doc.one("html").get("lang") == "en"
+
+
+# --------------------------------------------------------------------------
+# determinism and atomicity
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    site = copy_example(tmp_path / "site")
+    first, second = tmp_path / "one", tmp_path / "two"
+    assert sitegen("build", site, "-o", first, "-q").code == 0
+    assert sitegen("build", site, "-o", second, "-q").code == 0
+    a, b = tree_hashes(first), tree_hashes(second)
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
+    # and a rebuild into the same folder changes nothing
+    assert sitegen("build", site, "-o", first, "-q").code == 0
+    assert tree_hashes(first) == a
+
+
+def break_a_fact_sheet(site: Path) -> None:
+    sheet = site / "content" / "people" / "ben-wallace.yaml"
+    sheet.write_text(sheet.read_text("utf-8") + "nationalty: British\n", encoding="utf-8")
+
+
+def test_failed_build_leaves_the_previous_output_byte_identical(tmp_path):
+    site = copy_example(tmp_path / "site")
+    out = tmp_path / "out"
+    assert sitegen("build", site, "-o", out, "-q").code == 0
+    before = tree_hashes(out)
+    assert len(before) > 30
+
+    break_a_fact_sheet(site)
+    run = sitegen("build", site, "-o", out, "-q")
+    assert run.code == 1
+    assert any("content/people/ben-wallace.yaml:" in p and "nationalty" in p for p in run.problems), run.stderr
+    assert tree_hashes(out) == before
+    # no staging folder or temporary file is left beside or inside the output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]
+
+
+def test_strict_build_with_a_warning_leaves_the_previous_output(tmp_path):
+    site = copy_example(tmp_path / "site")
+    out = tmp_path / "out"
+    assert sitegen("build", site, "-o", out, "-q").code == 0
+    before = tree_hashes(out)
+    sheet = site / "content" / "places" / "herat.yaml"
+    text = sheet.read_text("utf-8")
+    sheet.write_text(text + "  - claim: Nickname\n    value: Pearl of Khorasan\n", encoding="utf-8")
+    line = text.count("\n") + 1  # the planted '- claim' line
+    run = sitegen("build", site, "-o", out, "--strict", "-q")
+    assert run.code == 1
+    assert run.problems == [f"content/places/herat.yaml:{line}:5: warning: fact 'Nickname' of 'herat' has no source"]
+    assert tree_hashes(out) == before
+    # without --strict a warning does not fail the build
+    assert sitegen("build", site, "-o", out, "-q").code == 0
+    assert "Pearl of Khorasan" in page(out, "/places/herat/").one("main").text()
+
+
+def test_refuses_the_site_folder_as_output(tmp_path):
+    site = copy_example(tmp_path / "site")
+    before = tree_hashes(site)
+    run = sitegen("build", site, "-o", site)
+    assert run.code != 0
+    assert "refusing" in run.stderr
+    assert tree_hashes(site) == before
+
+
+def test_refuses_a_folder_that_contains_the_site(tmp_path):
+    site = copy_example(tmp_path / "parent" / "site")
+    before = tree_hashes(tmp_path / "parent")
+    run = sitegen("build", site, "-o", tmp_path / "parent")
+    assert run.code != 0
+    assert "refusing" in run.stderr
+    assert tree_hashes(tmp_path / "parent") == before
+
+
+@pytest.mark.parametrize("inside", ["content", "content/articles"])
+def test_refuses_an_output_folder_inside_content(tmp_path, inside):
+    site = copy_example(tmp_path / "site")
+    before = tree_hashes(site)
+    run = sitegen("build", site, "-o", site / inside / "out")
+    assert run.code != 0
+    assert "refusing" in run.stderr and "content" in run.stderr
+    assert tree_hashes(site) == before
+
+
+def test_refuses_a_non_empty_folder_it_did_not_make(tmp_path):
+    site = copy_example(tmp_path / "site")
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.txt").write_text("do not delete", encoding="utf-8")
+    run = sitegen("build", site, "-o", out)
+    assert run.code != 0
+    assert "refusing" in run.stderr
+    assert (out / "thesis.txt").read_text("utf-8") == "do not delete"
+
+
+def test_rebuild_removes_pages_of_deleted_sources(tmp_path):
+    site = copy_example(tmp_path / "site")
+    out = tmp_path / "out"
+    assert sitegen("build", site, "-o", out, "-q").code == 0
+    assert (out / "tags" / "evacuation" / "index.html").is_file()
+    article = site / "content" / "articles" / "uk-troops-kabul-2021.md"
+    article.write_text(article.read_text("utf-8").replace("tags: [afghanistan, evacuation, taliban]", "tags: [afghanistan, taliban]"), encoding="utf-8")
+    assert sitegen("build", site, "-o", out, "-q").code == 0
+    assert not (out / "tags" / "evacuation").exists()
+
+
+# --------------------------------------------------------------------------
+# packaging
+
+
+def test_wheel_ships_the_templates_and_schemas(tmp_path):
+    if importlib.util.find_spec("build") is None:
+        pytest.skip("the 'build' package (test extras) is not installed")
+    # Build from a copy, so that the test never writes into the checkout.
+    src = tmp_path / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".git", ".venv", "output", "__pycache__", ".pytest_cache", "bench", "*.egg-info"))
+    args = [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path / "dist"), str(src)]
+    if importlib.util.find_spec("hatchling") is not None:
+        args.insert(4, "--no-isolation")  # offline: use the installed backend
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    wheels = list((tmp_path / "dist").glob("sitegen-*.whl"))
+    assert len(wheels) == 1
+    names = set(zipfile.ZipFile(wheels[0]).namelist())
+    shipped_templates = {
+        "sitegen/templates/" + p.relative_to(REPO / "templates").as_posix()
+        for p in (REPO / "templates").rglob("*")
+        if p.is_file()
+    }
+    assert "sitegen/templates/base.html" in names
+    assert "sitegen/templates/entity.html" in names
+    assert "sitegen/templates/assets/style.css" in names
+    assert shipped_templates <= names
+    assert {"sitegen/schemas/person.schema.json", "sitegen/schemas/common.schema.json", "sitegen/cli.py"} <= names
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert "sitegen = sitegen.cli:main" in zipfile.ZipFile(wheels[0]).read(entry_points).decode()
