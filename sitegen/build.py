@@ -27,6 +27,7 @@ from sitegen.validate import assemble
 from sitegen.write import OutputError, WriteResult, check_output_folder, replace_output, update_output
 
 Progress = Callable[[str, int, int], None]
+RECENT_NS = 3_000_000_000
 
 
 @dataclass
@@ -99,7 +100,10 @@ class Builder:
                 diagnostics.error(Position(rel, 1, 1), "io", f"cannot read the file: {err.strerror or err}")
                 continue
             cached = self._parsed.get(rel)
-            if cached is None or cached.mtime_ns != stat.st_mtime_ns or cached.size != stat.st_size:
+            # A file written twice within the file system's clock tick keeps its
+            # time and maybe its size, so recent files are compared by content.
+            recent = time.time_ns() - stat.st_mtime_ns < RECENT_NS
+            if cached is None or recent or cached.mtime_ns != stat.st_mtime_ns or cached.size != stat.st_size:
                 try:
                     data = full.read_bytes()
                 except OSError as err:
@@ -183,14 +187,13 @@ class Builder:
         return {rel: parsed.source.digest for rel, parsed in self._parsed.items()}
 
     def theme_signature(self) -> tuple:
-        """Every template and asset file with its size and time: a change re-renders everything."""
+        """Every template and theme asset with a digest of its bytes: a change re-renders everything."""
         entries = []
         for base in (builtin_templates(), self.root / "templates"):
             if base.is_dir():
                 for path in sorted(base.rglob("*")):
                     if path.is_file():
-                        stat = path.stat()
-                        entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+                        entries.append((str(path), _sha(path.read_bytes())))
         return tuple(entries)
 
     def render_files(self, graph: Graph, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult") -> dict[str, bytes]:

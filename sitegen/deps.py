@@ -47,7 +47,7 @@ class RecordingShaper(Shaper):
     # -- the accessors pages read the graph through --------------------------
 
     def entity_card(self, entity_id):
-        self.record(f"entity:{entity_id}")
+        self.record(f"card:{entity_id}")
         return super().entity_card(entity_id)
 
     def article_card(self, article_id):
@@ -61,7 +61,7 @@ class RecordingShaper(Shaper):
     def value_data(self, fact):
         self.record(f"entity:{fact.entity_id}")
         if fact.value_ref:
-            self.record(f"entity:{fact.value_ref}")
+            self.record(f"card:{fact.value_ref}")
         return super().value_data(fact)
 
     def source_data(self, entity, check):
@@ -74,7 +74,7 @@ class RecordingShaper(Shaper):
         # A [[link]] in a summary or description shows another entity's URL and
         # name, and turns into a link when that entity appears.
         for match in WIKILINK.finditer(text):
-            self.record(f"entity:{match.group(1).partition('|')[0].strip()}")
+            self.record(f"card:{match.group(1).partition('|')[0].strip()}")
         return super().resolve_wikilinks(text)
 
     def site_data(self):
@@ -161,6 +161,7 @@ def key_digests(graph: Graph, source_digests: dict[str, str]) -> dict[str, int]:
         )
     for entity in site.entities.values():
         digests[f"entity:{entity.id}"] = hash((source_digests.get(entity.rel_path), entity.kind))
+        digests[f"card:{entity.id}"] = hash((entity.kind, entity.name, entity.summary))
         digests[f"checks:{entity.id}"] = hash(
             tuple((key, tuple((c.status, c.anchor) for c in checks)) for key, checks in graph.checks.items() if key.startswith(entity.id + "#"))
         )
@@ -188,6 +189,7 @@ def key_digests(graph: Graph, source_digests: dict[str, str]) -> dict[str, int]:
         )
     )
     for entity in site.entities.values():
-        digests[f"feed:{entity.kind}/{entity.id}/feed.xml"] = digests[f"mentions:{entity.id}"]
+        # An entity's feed is titled with its name.
+        digests[f"feed:{entity.kind}/{entity.id}/feed.xml"] = hash((digests[f"mentions:{entity.id}"], entity.name))
     digests["feed:feed.xml"] = digests["articles"]
     return digests

@@ -1,0 +1,327 @@
+"""Incremental rebuilds: what `serve` and `build --watch` re-render after an
+edit, and proof that their output always equals a clean build's."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_example, write_site
+from sitegen.build import Builder
+from sitegen.write import replace_output, update_output
+
+BASE_URL = "http://127.0.0.1:8000/"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class Session:
+    """A long-lived builder writing in place, as `serve` does."""
+
+    def __init__(self, site: Path, out: Path):
+        self.site = site
+        self.out = out
+        self.builder = Builder(site, base_url=BASE_URL)
+        result = self.builder.render()
+        assert not result.errors, result.diagnostics
+        replace_output(out, result.files)
+
+    def rebuild(self):
+        result = self.builder.render()
+        if not result.errors:
+            update_output(self.out, result.files, result.removed)
+        return result
+
+
+def clean_build(site: Path, out: Path):
+    result = Builder(site, base_url=BASE_URL).render()
+    if not result.errors:
+        if out.exists():
+            shutil.rmtree(out)
+        replace_output(out, result.files)
+    return result
+
+
+SMALL_SITE = {
+    "sitegen.yaml": "title: Test tracker\n",
+    "content/articles/first.md": """
+        ---
+        title: First report
+        date: 2024-03-01
+        summary: The first report.
+        ---
+        Ada Lovelace spoke in London today.
+
+        A paragraph that names nobody at all.
+        """,
+    "content/articles/second.md": """
+        ---
+        title: Second report
+        date: 2024-03-02
+        summary: The second report.
+        ---
+        London was quiet.
+        """,
+    "content/people/ada-lovelace.yaml": """
+        name: Ada Lovelace
+        summary: Mathematician.
+        facts:
+          - claim: Spoke in
+            value: "[[london]]"
+            date: 2024-03-01
+            source: first
+            quote: spoke in London
+        """,
+    "content/places/london.yaml": """
+        name: London
+        summary: Capital.
+        """,
+    "content/people/charles-babbage.yaml": """
+        name: Charles Babbage
+        summary: Engineer.
+        """,
+}
+
+
+@pytest.fixture
+def small(tmp_path):
+    site = write_site(tmp_path / "site", SMALL_SITE)
+    session = Session(site, tmp_path / "out")
+    return site, session
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_nothing_changed_renders_nothing(small):
+    site, session = small
+    result = session.rebuild()
+    assert result.rendered == []
+    assert result.removed == set()
+
+
+def test_article_body_edit_renders_one_page(small):
+    site, session = small
+    edit(site / "content/articles/first.md", "names nobody at all", "names nobody, still")
+    result = session.rebuild()
+    assert result.rendered == ["articles/first/index.html"]
+
+
+def test_fact_sheet_edit_renders_its_page_and_the_pages_showing_the_fact(small):
+    site, session = small
+    edit(site / "content/people/ada-lovelace.yaml", "date: 2024-03-01", "date: 2024-02-29")
+    result = session.rebuild()
+    # Her page, the article listing the facts that cite it, and the timeline
+    # that shows dated facts; London's page shows the relation, not its date.
+    assert set(result.rendered) == {
+        "people/ada-lovelace/index.html",
+        "articles/first/index.html",
+        "timeline/index.html",
+    }
+
+
+def test_new_mention_shows_on_the_entity_page(small):
+    site, session = small
+    edit(site / "content/articles/second.md", "London was quiet.", "London was quiet, said Charles Babbage.")
+    result = session.rebuild()
+    rendered = set(result.rendered)
+    assert {"articles/second/index.html", "people/charles-babbage/index.html", "people/charles-babbage/feed.xml"} <= rendered
+    # Unrelated pages stay as they were.
+    assert "articles/first/index.html" not in rendered
+    assert "people/ada-lovelace/index.html" not in rendered
+    page = (session.out / "people/charles-babbage/index.html").read_text()
+    assert "/articles/second/" in page and "said Charles Babbage" in page
+
+
+def test_removed_article_is_removed_from_the_output(small):
+    site, session = small
+    (site / "content/articles/second.md").unlink()
+    result = session.rebuild()
+    assert "articles/second/index.html" in result.removed
+    assert not (session.out / "articles/second/index.html").exists()
+    assert not (session.out / "articles/second").exists()
+
+
+def test_template_change_renders_everything(small, tmp_path):
+    site, session = small
+    (site / "templates").mkdir()
+    from sitegen.render import builtin_templates
+
+    text = (builtin_templates() / "page.html").read_text()
+    (site / "templates/page.html").write_text(text + "\n")
+    result = session.rebuild()
+    assert len(result.rendered) == len([p for p in tree(session.out) if p.endswith((".html", ".xml", ".txt"))])
+
+
+# --------------------------------------------------------------------------
+# random edit sequences
+
+
+class Editor:
+    """Random but valid-or-deliberately-broken edits of a site, as writers make them."""
+
+    def __init__(self, site: Path, rng: random.Random):
+        self.site = site
+        self.rng = rng
+        self.broken: list[tuple[str, callable]] = []
+        """Undo actions for edits that break the site, applied later."""
+        self.counter = 0
+
+    def entities(self) -> list[Path]:
+        return sorted(p for kind in ("people", "places", "events", "organisations") for p in (self.site / "content" / kind).glob("*.yaml"))
+
+    def articles(self) -> list[Path]:
+        return sorted((self.site / "content/articles").rglob("*.md"))
+
+    def name_of(self, sheet: Path) -> str:
+        for line in sheet.read_text().splitlines():
+            if line.startswith("name:"):
+                return line.split(":", 1)[1].strip().strip('"')
+        return sheet.stem
+
+    def step(self) -> str:
+        self.counter += 1
+        if self.broken and self.rng.random() < 0.6:
+            what, undo = self.broken.pop()
+            undo()
+            return f"fix {what}"
+        action = self.rng.choice(
+            ["body", "body", "mention", "unmention", "add_article", "delete_article", "summary", "add_fact", "rename", "add_entity", "break", "retitle", "tag", "move"]
+        )
+        return getattr(self, action)()
+
+    def body(self) -> str:
+        path = self.rng.choice(self.articles())
+        path.write_text(path.read_text() + f"\nAn added paragraph number {self.counter}.\n")
+        return f"body {path.name}"
+
+    def mention(self) -> str:
+        path = self.rng.choice(self.articles())
+        name = self.name_of(self.rng.choice(self.entities()))
+        path.write_text(path.read_text() + f"\nLater that day {name} was seen again.\n")
+        return f"mention {name} in {path.name}"
+
+    def unmention(self) -> str:
+        path = self.rng.choice(self.articles())
+        lines = path.read_text().split("\n")
+        added = [i for i, line in enumerate(lines) if line.startswith("Later that day")]
+        if not added:
+            return self.body()
+        del lines[self.rng.choice(added)]
+        path.write_text("\n".join(lines))
+        return f"unmention in {path.name}"
+
+    def add_article(self) -> str:
+        name = self.name_of(self.rng.choice(self.entities()))
+        path = self.site / "content/articles" / f"added-{self.counter}.md"
+        day = 1 + self.rng.randrange(28)
+        path.write_text(f"---\ntitle: Added report {self.counter}\ndate: 2021-09-{day:02d}\ntags: [added]\n---\nReporters met {name} in the morning.\n")
+        return f"add {path.name}"
+
+    def delete_article(self) -> str:
+        candidates = [p for p in self.articles() if p.name.startswith("added-")]
+        if not candidates:
+            return self.add_article()
+        path = self.rng.choice(candidates)
+        path.unlink()
+        return f"delete {path.name}"
+
+    def summary(self) -> str:
+        sheet = self.rng.choice(self.entities())
+        lines = sheet.read_text().split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("summary:"):
+                lines[i] = f"summary: Summary revised {self.counter}."
+                break
+        sheet.write_text("\n".join(lines))
+        return f"summary {sheet.name}"
+
+    def add_fact(self) -> str:
+        sheet = self.rng.choice(self.entities())
+        text = sheet.read_text()
+        fact = f"  - claim: Revision\n    value: {self.counter}\n    date: 2021-08-{1 + self.rng.randrange(28):02d}\n    source: https://example.org/r{self.counter}\n"
+        if "\nfacts:" in text:
+            text = text.replace("\nfacts:\n", "\nfacts:\n" + fact, 1)
+        else:
+            text = text.rstrip("\n") + "\nfacts:\n" + fact
+        sheet.write_text(text)
+        return f"fact {sheet.name}"
+
+    def rename(self) -> str:
+        sheet = self.rng.choice(self.entities())
+        lines = sheet.read_text().split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("name:"):
+                lines[i] = f"name: {self.name_of(sheet)} Junior" if self.rng.random() < 0.5 else f"name: {self.name_of(sheet).removesuffix(' Junior')}"
+                break
+        sheet.write_text("\n".join(lines))
+        return f"rename {sheet.name}"
+
+    def add_entity(self) -> str:
+        path = self.site / "content/people" / f"person-{self.counter}.yaml"
+        path.write_text(f"name: Person Number{self.counter}\nsummary: Added.\n")
+        return f"add entity {path.name}"
+
+    def break_(self) -> str:
+        path = self.rng.choice(self.entities() + self.articles())
+        text = path.read_text()
+        self.broken.append((path.name, lambda: path.write_text(text)))
+        path.write_text(text.replace(":", " : [", 1))
+        return f"break {path.name}"
+
+    def move(self) -> str:
+        """Renames a fact sheet's file, so its id changes (and references to it break)."""
+        path = self.rng.choice(self.entities())
+        moved = path.with_name(f"{path.stem}-moved.yaml")
+        path.rename(moved)
+        self.broken.append((moved.name, lambda: moved.rename(path)))
+        return f"move {path.name}"
+
+    def retitle(self) -> str:
+        path = self.rng.choice(self.articles())
+        text = path.read_text()
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("title:"):
+                lines[i] = f"title: Retitled report {self.counter}"
+                break
+        path.write_text("\n".join(lines))
+        return f"retitle {path.name}"
+
+    def tag(self) -> str:
+        path = self.rng.choice(self.articles())
+        text = path.read_text()
+        if "\ntags:" in text:
+            text = text.replace("\ntags: [", f"\ntags: [t{self.counter % 3}, ", 1)
+        else:
+            text = text.replace("\ntitle:", f"\ntags: [t{self.counter % 3}]\ntitle:", 1)
+        path.write_text(text)
+        return f"tag {path.name}"
+
+
+setattr(Editor, "break", Editor.break_)  # "break" is a keyword, so the method is break_
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_random_edits_incremental_equals_clean(tmp_path, seed):
+    site = copy_example(tmp_path / "site")
+    session = Session(site, tmp_path / "incremental")
+    editor = Editor(site, random.Random(seed))
+    history = []
+    for _ in range(30):
+        history.append(editor.step())
+        incremental = session.rebuild()
+        clean = clean_build(site, tmp_path / "clean")
+        assert [d.format() for d in incremental.diagnostics] == [d.format() for d in clean.diagnostics], history
+        if clean.errors:
+            continue
+        assert tree(session.out) == tree(tmp_path / "clean"), f"differs after: {history}"
