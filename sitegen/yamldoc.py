@@ -106,7 +106,16 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
         _raise_if_tab_indented(text, line_offset)
         mark = err.problem_mark or err.context_mark
         problem = err.problem or "invalid YAML"
-        if err.context:
+        context = err.context_mark
+        if err.context and context is not None and mark is not None and "end of stream" in problem:
+            # An unclosed quote or bracket is only noticed at the end of the
+            # document: point at where it was opened instead.
+            opened = err.context.removeprefix("while scanning ").removeprefix("while parsing ")
+            problem = f"{opened} is never closed ({problem})"
+            mark = context
+        elif err.context and context is not None and mark is not None and (context.line, context.column) != (mark.line, mark.column):
+            problem = f"{problem} ({err.context} that starts at line {context.line + 1 + line_offset}, column {context.column + 1})"
+        elif err.context:
             problem = f"{problem} ({err.context})"
         if mark is None:
             raise YamlError(problem, 1 + line_offset, 1) from None
