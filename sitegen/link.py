@@ -30,7 +30,10 @@ RELATION_LABELS = {
     "places": ("Places", "Events here"),
     "participants": ("Participants", "Took part in"),
     "members": ("Members", "Member of"),
-    "organisations": ("Organisations", "Members"),
+    # a person's `organisations` and an organisation's `members` say the
+    # same thing, so they share labels (and a relation stated both ways is
+    # listed once)
+    "organisations": ("Member of", "Members"),
 }
 
 
@@ -588,15 +591,13 @@ def collect_relations(site: Site) -> dict[str, list[Relation]]:
     for entity in sorted(site.entities.values(), key=lambda e: e.id):
         for field_name, targets in entity.relations.items():
             forward, backward = RELATION_LABELS[field_name]
-            if field_name == "organisations":
-                backward = "Members"
             for target in targets:
                 add(entity.id, forward, target)
                 add(target, backward, entity.id)
         for fact in entity.facts:
             if fact.value_ref:
                 add(entity.id, fact.claim, fact.value_ref)
-                add(fact.value_ref, f"{fact.claim} of", entity.id)
+                add(fact.value_ref, f"Value of “{fact.claim}” for", entity.id)
     return dict(relations)
 
 
