@@ -53,6 +53,24 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--drafts", action="store_true")
+
+    new = commands.add_parser("new", help="write a new article, page or fact sheet to fill in")
+    new.add_argument("what", choices=("article", "person", "place", "event", "organisation", "page"), metavar="KIND",
+                     help="article, person, place, event, organisation or page")
+    new.add_argument("title", metavar="TITLE", help="the article's title or the entity's name (quote it)")
+    new.add_argument("dir", nargs="?", default=".", help="the site folder (default: .)")
+    new.add_argument("--id", help="the id (file name) to use instead of one made from TITLE")
+
+    init = commands.add_parser("init", help="create a new site skeleton in an empty folder")
+    init.add_argument("dir", metavar="DIR", help="the folder to create (must be new or empty)")
+
+    publish = commands.add_parser("publish", help="check strictly, build and publish the site")
+    publish.add_argument("target", metavar="TARGET",
+                         help="a folder, an rsync destination (host:path, rsync://...), git:BRANCH or git+REMOTE#BRANCH")
+    publish.add_argument("dir", nargs="?", default=".", help="the site folder (default: .)")
+    publish.add_argument("--base-url", help="absolute URL the site is published at (overrides base_url)")
+    publish.add_argument("-m", "--message", help="commit message for git targets")
+    publish.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     return parser
 
 
@@ -72,6 +90,15 @@ def print_summary(errors: int, warnings: int) -> None:
     print(summary_line(errors, warnings), file=sys.stderr)
 
 
+def make_progress(quiet: bool):
+    """A progress line for long builds, only when stdout is a terminal and not -q."""
+    if quiet or not sys.stdout.isatty():
+        return None
+    from sitegen.progress import TerminalProgress
+
+    return TerminalProgress()
+
+
 def command_build(args) -> int:
     from sitegen.build import build
 
@@ -81,11 +108,7 @@ def command_build(args) -> int:
         from sitegen.watch import watch_build
 
         return watch_build(root, out_dir, args)
-    progress = None
-    if not args.quiet and sys.stdout.isatty():
-        from sitegen.progress import TerminalProgress
-
-        progress = TerminalProgress()
+    progress = make_progress(args.quiet)
     result = build(root, out_dir, base_url=args.base_url, drafts=args.drafts, strict=args.strict, progress=progress)
     if progress is not None:
         progress.done()
@@ -128,7 +151,82 @@ def command_serve(args) -> int:
     return serve(site_root(args.dir), args)
 
 
-COMMANDS = {"build": command_build, "check": command_check, "serve": command_serve}
+def command_new(args) -> int:
+    from sitegen.scaffold import ScaffoldError, ScaffoldUsageError, new_file
+
+    root = Path(args.dir)
+    try:
+        path = new_file(root, args.what, args.title, file_id=args.id)
+    except ScaffoldUsageError as err:
+        raise UsageError(str(err)) from None
+    except ScaffoldError as err:
+        print(f"sitegen: error: {err}", file=sys.stderr)
+        return EXIT_CONTENT
+    print(f"created {path}")
+    return EXIT_OK
+
+
+def command_init(args) -> int:
+    from sitegen.scaffold import ScaffoldError, init_site
+
+    root = Path(args.dir)
+    try:
+        written = init_site(root)
+    except ScaffoldError as err:
+        print(f"sitegen: error: {err}", file=sys.stderr)
+        return EXIT_CONTENT
+    for path in written:
+        print(f"created {path}")
+    print(f"next: sitegen serve {args.dir}   (then sitegen new article \"Title\" {args.dir})")
+    return EXIT_OK
+
+
+def command_publish(args) -> int:
+    import tempfile
+
+    from sitegen.build import Builder, build
+    from sitegen.publish import PublishError, TargetError, parse_target, publish_output
+
+    root = site_root(args.dir)
+    try:
+        target = parse_target(args.target, root)
+    except TargetError as err:
+        raise UsageError(str(err)) from None
+    checked = Builder(root, base_url=args.base_url).check()
+    if checked.failed(strict=True):
+        print_diagnostics(checked.diagnostics)
+        print_summary(checked.errors, checked.warnings)
+        print("not published: `sitegen check --strict` fails; nothing was touched", file=sys.stderr)
+        return EXIT_CONTENT
+    with tempfile.TemporaryDirectory(prefix="sitegen-publish-") as tmp:
+        out_dir = Path(tmp) / "site"
+        progress = make_progress(args.quiet)
+        result = build(root, out_dir, base_url=args.base_url, strict=True, progress=progress)
+        if progress is not None:
+            progress.done()
+        if result.failed(strict=True) or result.write is None:
+            print_diagnostics(result.diagnostics)
+            print_summary(result.errors, result.warnings)
+            print("not published: the strict build failed; nothing was touched", file=sys.stderr)
+            return EXIT_CONTENT
+        try:
+            published = publish_output(out_dir, target, root, message=args.message)
+        except PublishError as err:
+            print(f"sitegen: error: {err}", file=sys.stderr)
+            return EXIT_CONTENT
+    if not args.quiet:
+        print(published.summary(target))
+    return EXIT_OK
+
+
+COMMANDS = {
+    "build": command_build,
+    "check": command_check,
+    "serve": command_serve,
+    "new": command_new,
+    "init": command_init,
+    "publish": command_publish,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
