@@ -192,6 +192,9 @@ def command_publish(args) -> int:
         target = parse_target(args.target, root)
     except TargetError as err:
         raise UsageError(str(err)) from None
+    except PublishError as err:
+        print(f"sitegen: error: {err}", file=sys.stderr)
+        return EXIT_CONTENT
     checked = Builder(root, base_url=args.base_url).check()
     if checked.failed(strict=True):
         print_diagnostics(checked.diagnostics)
