@@ -145,7 +145,7 @@ def load_source(root: Path, rel_path: str, role: str, data: bytes, diagnostics: 
     try:
         source.doc = parse_yaml(yaml_text, line_offset)
     except YamlError as err:
-        diagnostics.error(Position(rel_path, err.line, err.column), "yaml", err.message)
+        diagnostics.error(Position(rel_path, err.line, err.column), err.code, err.message)
     return source
 
 

@@ -115,10 +115,10 @@ class Validator:
         self.check(self.doc.value, load_schema(self.root_name), self.root_name, ())
         return self.ok
 
-    def error(self, path: tuple, message: str, key: bool = False) -> None:
+    def error(self, path: tuple, code: str, message: str, key: bool = False) -> None:
         self.ok = False
         line, column = self.doc.position(path, key=key)
-        self.diagnostics.error(Position(self.rel_path, line, column), "schema", message)
+        self.diagnostics.error(Position(self.rel_path, line, column), f"schema.{code}", message)
 
     def resolve(self, schema: dict, file: str) -> tuple[dict, str]:
         while "$ref" in schema:
@@ -141,16 +141,16 @@ class Validator:
             type_list = types if isinstance(types, list) else [types]
             if not any(_type_ok(value, t) for t in type_list):
                 wanted = " or ".join(_TYPE_NAMES[t] for t in type_list)
-                self.error(path, f"{label} must be {wanted}, not {_describe(value)}")
+                self.error(path, "type", f"{label} must be {wanted}, not {_describe(value)}")
                 return
         if "enum" in schema and value not in schema["enum"]:
             choices = ", ".join(str(c) for c in schema["enum"])
-            self.error(path, f"{label} must be one of {choices}, not '{value}'{did_you_mean(str(value), map(str, schema['enum']))}")
+            self.error(path, "enum", f"{label} must be one of {choices}, not '{value}'{did_you_mean(str(value), map(str, schema['enum']))}")
             return
         if isinstance(value, str):
             self.check_string(value, schema, path, label)
         elif isinstance(value, dt.date) and schema.get("format") not in (None, "date"):
-            self.error(path, f"{label} must be text, not a date (put it in quotes)")
+            self.error(path, "type", f"{label} must be text, not a date (put it in quotes)")
         if isinstance(value, list):
             self.check_array(value, schema, file, path, label)
         if isinstance(value, dict):
@@ -159,24 +159,24 @@ class Validator:
     def check_string(self, value: str, schema: dict, path: tuple, label: str) -> None:
         fmt = schema.get("format")
         if schema.get("minLength") and len(value.strip()) < schema["minLength"]:
-            self.error(path, f"{label} must not be empty")
+            self.error(path, "empty", f"{label} must not be empty")
         elif fmt == "date" and parse_date(value) is None:
-            self.error(path, f"{label} must be a date (YYYY-MM-DD), not '{value}'")
+            self.error(path, "date", f"{label} must be a date (YYYY-MM-DD), not '{value}'")
         elif fmt == "http-url" and not is_http_url(value):
-            self.error(path, f"{label} must be an http(s) URL, not '{value}'")
+            self.error(path, "url", f"{label} must be an http(s) URL, not '{value}'")
         elif fmt == "source" and ":" in value and not is_http_url(value):
-            self.error(path, f"{label} must be an article id or an http(s) URL, not '{value}'")
+            self.error(path, "url", f"{label} must be an article id or an http(s) URL, not '{value}'")
         elif "pattern" in schema and not re.search(schema["pattern"], value):
             if schema.get("x-kind", "") != "" or "entity-id" in str(schema.get("description", "")):
-                self.error(path, f"{label}: '{value}' is not a valid id (lower-case letters, digits and hyphens)")
+                self.error(path, "id", f"{label}: '{value}' is not a valid id (lower-case letters, digits and hyphens)")
             else:
-                self.error(path, f"{label}: '{value}' is not allowed here")
+                self.error(path, "pattern", f"{label}: '{value}' is not allowed here")
 
     def check_array(self, value: list, schema: dict, file: str, path: tuple, label: str) -> None:
         if "minItems" in schema and len(value) < schema["minItems"]:
-            self.error(path, f"{label} needs at least {schema['minItems']} item(s)")
+            self.error(path, "items", f"{label} needs at least {schema['minItems']} item(s)")
         if "maxItems" in schema and len(value) > schema["maxItems"]:
-            self.error(path, f"{label} takes at most {schema['maxItems']} item(s)")
+            self.error(path, "items", f"{label} takes at most {schema['maxItems']} item(s)")
         if "items" in schema:
             for index, item in enumerate(value):
                 self.check(item, schema["items"], file, path + (index,))
@@ -186,14 +186,14 @@ class Validator:
         for name in schema.get("required", []):
             if name not in value or value[name] is None:
                 where = f"in {self.label(path)} " if path else ""
-                self.error(path, f"missing required field '{name}' {where}".rstrip())
+                self.error(path, "required", f"missing required field '{name}' {where}".rstrip())
         for key, item in value.items():
             if key in properties:
                 if item is None and key not in schema.get("required", []):
                     continue
                 self.check(item, properties[key], file, path + (key,))
             elif schema.get("additionalProperties") is False:
-                self.error(path + (key,), f"unknown field '{key}'{did_you_mean(key, properties)}", key=True)
+                self.error(path + (key,), "unknown-field", f"unknown field '{key}'{did_you_mean(key, properties)}", key=True)
 
     @staticmethod
     def label(path: tuple) -> str:

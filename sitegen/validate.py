@@ -64,7 +64,7 @@ def mapping_document(source: SourceDoc, what: str, diagnostics: Diagnostics) -> 
         return True
     if source.doc is not None:
         found = "empty" if value is None else ("a list" if isinstance(value, list) else "a single value")
-        diagnostics.error(position(source), "schema", f"{what} must be a mapping of fields, but it is {found}")
+        diagnostics.error(position(source), "schema.type", f"{what} must be a mapping of fields, but it is {found}")
     return False
 
 

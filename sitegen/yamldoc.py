@@ -40,11 +40,13 @@ MAX_DEPTH = 100
 class YamlError(Exception):
     """A document that cannot be read; line and column are 1-based."""
 
-    def __init__(self, message: str, line: int, column: int):
+    def __init__(self, message: str, line: int, column: int, code: str = "yaml.syntax"):
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        self.code = code
+        """yaml.syntax, yaml.tab, yaml.duplicate-key, yaml.tag, yaml.value or yaml.too-large."""
 
 
 @dataclass
@@ -85,7 +87,7 @@ def _check_nesting(text: str, line_offset: int) -> None:
         if ch == "[" or ch == "{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", line + line_offset, 1)
+                raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", line + line_offset, 1, "yaml.too-large")
         elif ch == "]" or ch == "}":
             depth = max(0, depth - 1)
         elif ch == "\n":
@@ -123,7 +125,7 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
     except yaml.YAMLError as err:
         raise YamlError(f"invalid YAML: {err}", 1 + line_offset, 1) from None
     except RecursionError:
-        raise YamlError("document nested too deeply", 1 + line_offset, 1) from None
+        raise YamlError("document nested too deeply", 1 + line_offset, 1, "yaml.too-large") from None
     doc = YamlDoc(None)
     if node is None:
         return doc
@@ -141,6 +143,7 @@ def _raise_if_tab_indented(text: str, line_offset: int) -> None:
                 "tab character used for indentation (YAML allows spaces only)",
                 number + line_offset,
                 len(line) - len(stripped) + 1,
+                "yaml.tab",
             )
 
 
@@ -159,11 +162,12 @@ class _Converter:
             raise YamlError(
                 f"document expands to more than {MAX_NODES} nodes (alias bomb?)",
                 *_mark(node, self.line_offset),
+                "yaml.too-large",
             )
         if depth > MAX_DEPTH:
-            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", *_mark(node, self.line_offset))
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", *_mark(node, self.line_offset), "yaml.too-large")
         if node.tag not in _PLAIN_TAGS:
-            raise YamlError(f"YAML tag '{node.tag}' is not allowed", *_mark(node, self.line_offset))
+            raise YamlError(f"YAML tag '{node.tag}' is not allowed", *_mark(node, self.line_offset), "yaml.tag")
         self.doc.value_marks[path] = _mark(node, self.line_offset)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
@@ -172,14 +176,14 @@ class _Converter:
         result: dict = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise YamlError("merge keys ('<<') are not supported", *_mark(key_node, self.line_offset))
+                raise YamlError("merge keys ('<<') are not supported", *_mark(key_node, self.line_offset), "yaml.tag")
             key = self.convert(key_node, path + ("<key>",), depth + 1)
             if isinstance(key, (list, dict)):
                 raise YamlError("a mapping key must be a plain value", *_mark(key_node, self.line_offset))
             if not isinstance(key, str):
                 key = str(key).lower() if isinstance(key, bool) else str(key)
             if key in result:
-                raise YamlError(f"duplicate key '{key}'", *_mark(key_node, self.line_offset))
+                raise YamlError(f"duplicate key '{key}'", *_mark(key_node, self.line_offset), "yaml.duplicate-key")
             self.doc.key_marks[path + (key,)] = _mark(key_node, self.line_offset)
             result[key] = self.convert(value_node, path + (key,), depth + 1)
         self.doc.value_marks.pop(path + ("<key>",), None)
@@ -195,5 +199,5 @@ class _Converter:
                 # bad date at this node, and the rest of the file is checked.
                 return node.value
             problem = getattr(err, "problem", None) or str(err)
-            raise YamlError(f"invalid value: {problem}", *_mark(node, self.line_offset)) from None
+            raise YamlError(f"invalid value: {problem}", *_mark(node, self.line_offset), "yaml.value") from None
         return value
