@@ -24,7 +24,7 @@ from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
 from sitegen.model import Site
 from sitegen.render import PagePlan, builtin_templates, make_environment, plan_pages
 from sitegen.validate import assemble
-from sitegen.write import OutputError, WriteResult, check_output_folder, replace_output, update_output
+from sitegen.write import OutputError, WriteResult, check_output_folder, write_output
 
 Progress = Callable[[str, int, int], None]
 RECENT_NS = 3_000_000_000
@@ -295,7 +295,7 @@ def build(root: Path, out_dir: Path, base_url: str | None = None, drafts: bool =
         result.files = {}
         return result
     try:
-        result.write = replace_output(out_dir, result.files)
+        result.write = write_output(out_dir, result.files)
     except OutputError as err:
         result.diagnostics.append(Diagnostic(Position(str(out_dir), 1, 1), ERROR, "output", str(err)))
     return result

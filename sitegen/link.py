@@ -9,6 +9,7 @@ relation in both directions. The result, `Graph`, is what pages are made of.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 from collections import Counter, defaultdict
@@ -19,7 +20,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from sitegen.diagnostics import Diagnostics, Position, did_you_mean
-from sitegen.markdown import fold, fold_with_map, make_markdown, sentence_at
+from sitegen.markdown import fold, make_markdown, sentence_at
 from sitegen.model import KIND_SINGULAR, Article, Entity, Fact, FactSource, Site
 from sitegen.urls import Urls
 from sitegen.validate import as_day, position
@@ -68,24 +69,17 @@ class ArticleText:
     explicit: list[str]
     """Entities linked with [[...]], in order."""
     problems: list[Problem] = field(default_factory=list)
-    _folded: tuple[str, list[int], list[int]] | None = None
+    _folded: tuple[str, list[int]] | None = None
 
-    def folded(self) -> tuple[str, list[int], list[int]]:
-        """The folded plain text, each folded char's passage index, and its offset there."""
+    def folded(self) -> tuple[str, list[int]]:
+        """The folded plain text (passages joined by a space) and where each passage starts in it."""
         if self._folded is None:
-            chars: list[str] = []
-            passage_of: list[int] = []
-            offset_of: list[int] = []
-            for index, passage in enumerate(self.passages):
-                text, offsets = fold_with_map(passage.text)
-                if chars:
-                    chars.append(" ")
-                    passage_of.append(index)
-                    offset_of.append(0)
-                chars.append(text)
-                passage_of.extend([index] * len(text))
-                offset_of.extend(offsets)
-            self._folded = ("".join(chars), passage_of, offset_of)
+            pieces = [fold(passage.text) for passage in self.passages]
+            starts, at = [], 0
+            for piece in pieces:
+                starts.append(at)
+                at += len(piece) + 1
+            self._folded = (" ".join(pieces), starts)
         return self._folded
 
 
@@ -388,16 +382,16 @@ class BodyLinker:
 # facts
 
 
-def find_quote(text: ArticleText, quote: str) -> tuple[int, int] | None:
-    """(passage index, offset) where the quote starts, or None."""
-    folded, passage_of, offset_of = text.folded()
+def find_quote(text: ArticleText, quote: str) -> int | None:
+    """The index of the passage where the quote starts, or None."""
+    folded, starts = text.folded()
     needle = fold(quote)
     if not needle:
         return None
     at = folded.find(needle)
     if at < 0:
         return None
-    return passage_of[at], offset_of[at]
+    return bisect.bisect_right(starts, at) - 1
 
 
 def closest_passage(text: ArticleText, quote: str) -> str:
@@ -446,7 +440,7 @@ def check_sources(site: Site, texts: dict[str, ArticleText], diagnostics: Diagno
                     )
                     results.append(SourceCheck(source, "not-found"))
                 else:
-                    results.append(SourceCheck(source, "verified", text.passages[found[0]].anchor))
+                    results.append(SourceCheck(source, "verified", text.passages[found].anchor))
             checks[fact.key] = results
             if not fact.sources:
                 diagnostics.warning(position(entity, ("facts", fact.index)), "fact.unsourced", f"fact '{fact.claim}' of '{entity.id}' has no source")

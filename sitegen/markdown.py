@@ -63,26 +63,6 @@ def fold(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_FOLD_TABLE).casefold()).strip()
 
 
-def fold_with_map(text: str) -> tuple[str, list[int]]:
-    """`fold(text)` and, for each folded character, its offset in `text`."""
-    out: list[str] = []
-    offsets: list[int] = []
-    pending_space = False
-    for index, char in enumerate(text):
-        folded = char.translate(_FOLD_TABLE).casefold()
-        if folded.isspace() or not folded:
-            pending_space = bool(out)
-            continue
-        if pending_space:
-            out.append(" ")
-            offsets.append(index - 1)
-            pending_space = False
-        for piece in folded:
-            out.append(piece)
-            offsets.append(index)
-    return "".join(out), offsets
-
-
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])")
 
 

@@ -31,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 from sitegen.build import Builder
 from sitegen.diagnostics import Diagnostic, summary_line
 from sitegen.watch import ChangeWatcher
-from sitegen.write import OutputError, replace_output, update_output
+from sitegen.write import OutputError, write_output
 
 EVENTS_PATH = "/_sitegen/events"
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
@@ -324,11 +324,8 @@ class Preview:
             for diagnostic in result.diagnostics:
                 self.log(diagnostic.format(), file=sys.stderr)
             if not result.errors:
-                if self.built_once:
-                    write = update_output(self.out_dir, result.files, result.removed)
-                else:
-                    write = replace_output(self.out_dir, result.files)
-                    self.built_once = True
+                write = write_output(self.out_dir, result.files, result.removed if self.built_once else None)
+                self.built_once = True
                 changed = bool(write.written or write.removed)
                 self.log(
                     f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: {len(result.rendered)} pages rendered, "

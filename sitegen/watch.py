@@ -113,7 +113,7 @@ def watch_build(root: Path, out_dir: Path, args) -> int:
     """`sitegen build --watch`: build, then rebuild the output in place on every change."""
     from sitegen.build import Builder
     from sitegen.cli import print_diagnostics, print_summary
-    from sitegen.write import OutputError, check_output_folder, replace_output, update_output
+    from sitegen.write import OutputError, check_output_folder, write_output
 
     try:
         check_output_folder(root, out_dir)
@@ -134,11 +134,10 @@ def watch_build(root: Path, out_dir: Path, args) -> int:
                 print("build failed; the output was left as it was", file=sys.stderr)
             else:
                 try:
-                    if first:
-                        write = replace_output(out_dir, result.files)
-                        first = False
-                    else:
-                        write = update_output(out_dir, result.files, result.removed)
+                    # The first build writes the whole site (removing what it no
+                    # longer makes); later ones only what changed.
+                    write = write_output(out_dir, result.files, None if first else result.removed)
+                    first = False
                     if not args.quiet:
                         print(f"rebuilt in {result.seconds * 1000:.0f} ms: {len(result.rendered)} pages rendered, {len(write.written)} files written, {len(write.removed)} removed", flush=True)
                 except OutputError as err:

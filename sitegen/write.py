@@ -1,17 +1,19 @@
-"""Stage 5, write: put the rendered site on disk without ever showing a
+"""Stage 5, write: put the rendered site on disk without ever leaving a
 half-written one.
 
-A full build assembles the new output in a staging folder beside the output
-folder (unchanged files are hard-linked from the previous output, so only
-changed bytes are written) and then swaps it into place. Updates in place
-(`serve`, `build --watch`) replace each file atomically. A manifest of every
-file written lets the next build know what is its own.
+Only files whose bytes changed are written, and never in place: the new
+files go to a staging folder inside the output folder first; then a journal
+naming every file to move and every stale file to delete is committed with
+one atomic rename; then the moves are made. A build killed before the
+commit leaves the previous output as it was (the staging folder is thrown
+away next time); one killed after it is completed by the next run, which
+finds the journal. Each move replaces one file atomically, so a web server
+reading the folder never sees a torn file. A manifest of everything written
+tells later builds which files are sitegen's to replace or delete.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
 import hashlib
 import json
@@ -21,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST = ".sitegen-manifest.json"
+JOURNAL = ".sitegen-journal.json"
+STAGING = ".sitegen-staging"
 
 
 class OutputError(Exception):
@@ -39,7 +43,8 @@ def digest(data: bytes) -> str:
 
 
 def check_output_folder(site_root: Path, out_dir: Path) -> None:
-    """Refuse an output folder that is, contains or lies inside the site's sources."""
+    """Refuse an output folder that is, contains or lies inside the site's sources,
+    or that holds files sitegen did not make."""
     site = site_root.resolve()
     out = out_dir.resolve()
     if out == site or site.is_relative_to(out):
@@ -49,7 +54,7 @@ def check_output_folder(site_root: Path, out_dir: Path) -> None:
             raise OutputError(f"refusing to write to {out_dir}: it is inside the site's {source}/ folder")
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"refusing to write to {out_dir}: it is a file, not a folder")
-    if out_dir.is_dir() and not (out_dir / MANIFEST).exists() and any(out_dir.iterdir()):
+    if out_dir.is_dir() and not (out_dir / MANIFEST).exists() and not (out_dir / JOURNAL).exists() and any(out_dir.iterdir()):
         raise OutputError(f"refusing to write to {out_dir}: the folder is not empty and was not made by sitegen")
 
 
@@ -59,7 +64,7 @@ def read_manifest(out_dir: Path) -> dict[str, str]:
         data = json.loads((out_dir / MANIFEST).read_text("utf-8"))
         files = data.get("files", {})
         if isinstance(files, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
-            return files
+            return {k: v for k, v in files.items() if _is_safe_relative(k)}
     except (OSError, ValueError, AttributeError):
         pass
     return {}
@@ -69,22 +74,18 @@ def _manifest_bytes(files: dict[str, str]) -> bytes:
     return (json.dumps({"generator": "sitegen", "files": dict(sorted(files.items()))}, indent=0, sort_keys=True) + "\n").encode()
 
 
-def _safe_relative(rel: str) -> str:
+def _is_safe_relative(rel: str) -> bool:
     parts = rel.split("/")
-    if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+    return bool(rel) and not rel.startswith("/") and "\\" not in rel and not any(p in ("", ".", "..") for p in parts) and parts[0] not in (STAGING, MANIFEST, JOURNAL)
+
+
+def _safe_relative(rel: str) -> str:
+    if not _is_safe_relative(rel):
         raise OutputError(f"refusing to write outside the output folder: {rel!r}")
     return rel
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.sitegen-tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
-
-
-def _io_message(err: OSError, what: Path) -> str:
+def _io_message(err: OSError, what: Path | str) -> str:
     if err.errno == errno.ENOSPC:
         return f"no space left on the device while writing {what}"
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -92,108 +93,99 @@ def _io_message(err: OSError, what: Path) -> str:
     return f"cannot write {what}: {err.strerror or err}"
 
 
-_RENAME_EXCHANGE = 2
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.sitegen-tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2); False where unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
-    try:
-        libc = ctypes.CDLL(libc_name, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd = -100
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-    return result == 0
-
-
-def replace_output(out_dir: Path, files: dict[str, bytes]) -> WriteResult:
-    """Make `out_dir` hold exactly `files`, all at once.
-
-    If anything fails (or the process is killed) before the final swap, the
-    previous output is untouched; leftovers of a killed build are removed by
-    the next one.
-    """
-    out_dir = out_dir.absolute()
-    staging = out_dir.with_name(f".{out_dir.name}.sitegen-new")
-    retired = out_dir.with_name(f".{out_dir.name}.sitegen-old")
-    for leftover in (staging, retired):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    previous = read_manifest(out_dir) if out_dir.is_dir() else {}
-    result = WriteResult()
-    new_manifest: dict[str, str] = {}
-    try:
-        staging.mkdir(parents=True)
-        for rel in sorted(files):
-            data = files[_safe_relative(rel)]
-            sha = digest(data)
-            new_manifest[rel] = sha
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            old = out_dir / rel
-            if previous.get(rel) == sha and old.is_file() and old.stat().st_size == len(data):
-                try:
-                    os.link(old, target)
-                    result.unchanged.append(rel)
-                    continue
-                except OSError:
-                    pass
-            with open(target, "wb") as handle:
-                handle.write(data)
-            result.written.append(rel)
-        (staging / MANIFEST).write_bytes(_manifest_bytes(new_manifest))
-    except OSError as err:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(_io_message(err, Path(err.filename or staging))) from None
-    result.removed = sorted(set(previous) - set(new_manifest))
-    try:
-        if out_dir.exists():
-            if not _exchange(staging, out_dir):
-                os.rename(out_dir, retired)
-                os.rename(staging, out_dir)
-                staging = retired
-            shutil.rmtree(staging, ignore_errors=True)
+def recover(out_dir: Path) -> None:
+    """Finish or discard what a killed write left behind."""
+    journal_path = out_dir / JOURNAL
+    if journal_path.is_file():
+        try:
+            journal = json.loads(journal_path.read_text("utf-8"))
+            moves, deletions, manifest = journal["moves"], journal["delete"], journal["manifest"]
+        except (OSError, ValueError, KeyError, TypeError):
+            journal_path.unlink(missing_ok=True)  # a torn journal was never committed
         else:
-            out_dir.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(staging, out_dir)
-    except OSError as err:
-        raise OutputError(_io_message(err, out_dir)) from None
-    return result
+            _apply(out_dir, moves, deletions, manifest)
+    if (out_dir / STAGING).exists():
+        shutil.rmtree(out_dir / STAGING, ignore_errors=True)
 
 
-def update_output(out_dir: Path, files: dict[str, bytes], removed: set[str] = frozenset()) -> WriteResult:
-    """Write changed files into `out_dir` in place, each one atomically, and
-    delete files sitegen wrote before that are no longer produced."""
-    manifest = read_manifest(out_dir)
-    result = WriteResult()
+def _apply(out_dir: Path, moves: list[list[str]], deletions: list[str], manifest: dict[str, str]) -> None:
+    """Carry out a committed journal; safe to run again after an interruption."""
+    staging = out_dir / STAGING
+    made_dirs: set[Path] = set()
+    for staged, rel in moves:
+        source = staging / staged
+        if not source.exists():
+            continue  # moved before the interruption
+        target = out_dir / _safe_relative(rel)
+        if target.parent not in made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made_dirs.add(target.parent)
+        os.replace(source, target)
+    for rel in deletions:
+        target = out_dir / _safe_relative(rel)
+        target.unlink(missing_ok=True)
+        _prune_empty_dirs(out_dir, rel)
+    _write_atomically(out_dir / MANIFEST, _manifest_bytes(manifest))
+    (out_dir / JOURNAL).unlink(missing_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_output(out_dir: Path, files: dict[str, bytes], removed: set[str] | None = None) -> WriteResult:
+    """Bring `out_dir` up to date with `files`, all or nothing.
+
+    `removed=None` means `files` is the whole site: any file a previous build
+    made that is not among them is deleted. Otherwise only the paths in
+    `removed` are deleted (an incremental update passes just what changed).
+    """
     try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        recover(out_dir)
+        manifest = read_manifest(out_dir)
+        result = WriteResult()
+        changed: dict[str, bytes] = {}
+        new_manifest = dict(manifest)
         for rel in sorted(files):
             data = files[_safe_relative(rel)]
             sha = digest(data)
             if manifest.get(rel) == sha and (out_dir / rel).is_file():
                 result.unchanged.append(rel)
-                continue
-            _write_file(out_dir / rel, data)
-            manifest[rel] = sha
-            result.written.append(rel)
-        for rel in sorted(removed):
-            if rel in manifest:
-                (out_dir / _safe_relative(rel)).unlink(missing_ok=True)
-                del manifest[rel]
-                result.removed.append(rel)
-                _prune_empty_dirs(out_dir, rel)
-        _write_file(out_dir / MANIFEST, _manifest_bytes(manifest))
+            else:
+                changed[rel] = data
+                new_manifest[rel] = sha
+        stale = set(manifest) - set(files) if removed is None else {r for r in removed if r in manifest and r not in files}
+        for rel in stale:
+            del new_manifest[rel]
+        result.written = sorted(changed)
+        result.removed = sorted(stale)
+        if not changed and not stale:
+            return result
+        staging = out_dir / STAGING
+        staging.mkdir(exist_ok=True)
+        moves = []
+        for number, (rel, data) in enumerate(sorted(changed.items())):
+            (staging / str(number)).write_bytes(data)
+            moves.append([str(number), rel])
+        journal = json.dumps({"moves": moves, "delete": sorted(stale), "manifest": new_manifest}).encode()
+        _write_atomically(out_dir / JOURNAL, journal)  # the commit point
+        _apply(out_dir, moves, sorted(stale), new_manifest)
+        return result
     except OSError as err:
-        raise OutputError(_io_message(err, Path(err.filename or out_dir))) from None
-    return result
+        shutil.rmtree(out_dir / STAGING, ignore_errors=True) if not (out_dir / JOURNAL).exists() else None
+        raise OutputError(_io_message(err, err.filename or out_dir)) from None
 
 
 def _prune_empty_dirs(out_dir: Path, rel: str) -> None:
     parent = (out_dir / rel).parent
-    while parent != out_dir and parent.is_dir() and not any(parent.iterdir()):
-        parent.rmdir()
-        parent = parent.parent
+    try:
+        while parent != out_dir and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    except OSError:
+        pass

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import copy_example, write_site
 from sitegen.build import Builder
-from sitegen.write import replace_output, update_output
+from sitegen.write import write_output
 
 BASE_URL = "http://127.0.0.1:8000/"
 
@@ -30,12 +30,12 @@ class Session:
         self.builder = Builder(site, base_url=BASE_URL)
         result = self.builder.render()
         assert not result.errors, result.diagnostics
-        replace_output(out, result.files)
+        write_output(out, result.files)
 
     def rebuild(self):
         result = self.builder.render()
         if not result.errors:
-            update_output(self.out, result.files, result.removed)
+            write_output(self.out, result.files, result.removed)
         return result
 
 
@@ -44,7 +44,7 @@ def clean_build(site: Path, out: Path):
     if not result.errors:
         if out.exists():
             shutil.rmtree(out)
-        replace_output(out, result.files)
+        write_output(out, result.files)
     return result
 
 
