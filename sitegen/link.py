@@ -395,24 +395,43 @@ def find_quote(text: ArticleText, quote: str) -> int | None:
 
 
 def closest_passage(text: ArticleText, quote: str) -> str:
-    """The stretch of the article most like `quote`, to show next to a typo."""
+    """The stretch of the article most like `quote`, to show next to a typo.
+
+    Every run of whole words whose folded length is within a third of the
+    quote's is compared with it (so a typo that splits, joins or drops words
+    still finds its passage); the most similar wins, completed with the
+    words that follow it while it stays no longer than the quote.
+    """
     needle = fold(quote)
-    words_needed = max(1, len(needle.split()))
-    best, best_ratio = "", -1.0
-    for passage in text.passages:
+    if not needle:
+        return ""
+    low, high = len(needle) * 2 // 3, len(needle) * 4 // 3 + 2
+    best, best_ratio = None, -1.0
+    for index, passage in enumerate(text.passages):
         words = passage.text.split()
-        if not words:
-            continue
-        span = min(words_needed, len(words))
-        for start in range(0, len(words) - span + 1):
-            candidate = " ".join(words[start : start + span])
-            matcher = difflib.SequenceMatcher(None, needle, fold(candidate), autojunk=False)
-            if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
-                continue
-            ratio = matcher.ratio()
-            if ratio > best_ratio:
-                best, best_ratio = candidate, ratio
-    return best
+        folded = [fold(word) for word in words]
+        for first in range(len(words)):
+            length = -1
+            for last in range(first, len(words)):
+                length += len(folded[last]) + 1
+                if length > high:
+                    break
+                if length < low and last + 1 < len(words):
+                    continue
+                matcher = difflib.SequenceMatcher(None, needle, " ".join(folded[first : last + 1]), autojunk=False)
+                if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+                    continue
+                ratio = matcher.ratio()
+                if ratio > best_ratio:
+                    best, best_ratio = (index, first, last, length), ratio
+    if best is None:
+        return ""
+    index, first, last, length = best
+    words = text.passages[index].text.split()
+    while last + 1 < len(words) and length + 1 + len(fold(words[last + 1])) <= len(needle):
+        last += 1
+        length += 1 + len(fold(words[last]))
+    return " ".join(words[first : last + 1])
 
 
 def check_sources(site: Site, texts: dict[str, ArticleText], diagnostics: Diagnostics) -> dict[str, list[SourceCheck]]:
