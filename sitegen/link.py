@@ -318,7 +318,8 @@ class BodyLinker:
                 if entity_id is None:
                     ids = self.names.lookup.get(target.casefold(), [])
                     why = f"'{target}' names several entities ({', '.join(ids)}); link by id" if ids else f"unknown entity '{target}' in [[...]]{did_you_mean(target, self.entities)}"
-                    result.problems.append(Problem(*self.wikilink_position(inline, child, lines, cursor), "ref.unknown", why))
+                    code = "ref.ambiguous" if ids else "ref.unknown"
+                    result.problems.append(Problem(*self.wikilink_position(inline, child, lines, cursor), code, why))
                     text = Token("text", "", 0)
                     text.content = label or target
                     children.append(text)

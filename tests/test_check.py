@@ -189,7 +189,7 @@ def test_quotes_are_compared_after_folding(tmp_path):
     # the first quote differs only in quotes, dashes, case and spacing;
     # the second adds spaces around the dashes, which is a different text
     assert [(d["code"], d["line"]) for d in diagnostics if d["severity"] == "error"] == [("quote.not-found", second_quote_line)]
-    assert "a long—and hard—road" in next(d["message"] for d in diagnostics if d["code"] == "quote.not-found")
+    assert "closest passage: \"a long—and hard—road,”\"" in next(d["message"] for d in diagnostics if d["code"] == "quote.not-found")
 
 
 # --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ sitegen's output.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -285,7 +286,9 @@ def test_wikilink_to_an_ambiguous_name_asks_for_an_id(tmp_path):
         rel: "---\ntitle: Opening\ndate: 2024-01-06\n---\nBen Quill and Ada Quill came; [[Mayor Quill]] spoke.\n",
     })
     run = check(root)
-    assert_problem(run, rel, *where(root, rel, "[[Mayor Quill]]"), "'Mayor Quill' names several entities", "ada-quill", "ben-quill")
+    problem = assert_problem(run, rel, *where(root, rel, "[[Mayor Quill]]"), "'Mayor Quill' names several entities", "ada-quill", "ben-quill")
+    report = json.loads(sitegen("check", root, "--format", "json").stdout)
+    assert [d["code"] for d in report["diagnostics"] if d["severity"] == "error"] == ["ref.ambiguous"]
 
 
 @pytest.mark.parametrize(
