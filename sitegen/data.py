@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sitegen.link import Graph
+from sitegen.link import RELATION_LABELS, Graph
 from sitegen.model import KIND_SINGULAR
 
 FORMAT_VERSION = 1
@@ -42,6 +42,7 @@ def facts_json(graph: Graph) -> bytes:
                 sources.append(item)
             facts.append({
                 "entity": entity.id,
+                "entity_name": entity.name,
                 "kind": KIND_SINGULAR[entity.kind],
                 "index": fact.index,
                 "claim": fact.claim,
@@ -71,12 +72,29 @@ def graph_json(graph: Graph) -> bytes:
         nodes.append({"id": f"article:{article_id}", "type": "article", "name": article.title, "date": _value(article.date), "url": urls.article(article_id)})
     edges = []
     for article_id in sorted(graph.article_entities):
+        text, article = graph.texts[article_id], site.articles[article_id]
         for entity_id in graph.article_entities[article_id]:
-            edges.append({"source": f"article:{article_id}", "target": entity_id, "type": "mentions"})
-    for entity_id in sorted(graph.relations):
-        for relation in graph.relations[entity_id]:
-            edges.append({"source": entity_id, "target": relation.other, "type": "relation", "label": relation.label})
+            # how the article names it: in its text (a name, an alias or a
+            # [[link]]), or only in its front matter's about/mentions
+            via = "text" if entity_id in text.first_mentions or entity_id in text.explicit else ("about" if entity_id in article.about else "mentions")
+            edges.append({"source": f"article:{article_id}", "target": entity_id, "type": "mentions", "via": via})
+    # Relations once each, in the direction a fact sheet states them (the
+    # pages show them both ways); a fact whose value is [[id]] is one too.
+    for entity in sorted(site.entities.values(), key=lambda e: e.id):
+        for field_name, targets in sorted(entity.relations.items()):
+            for target in targets:
+                edges.append({"source": entity.id, "target": target, "type": "relation", "field": field_name, "label": RELATION_LABELS[field_name][0]})
+        for fact in entity.facts:
+            if fact.value_ref:
+                edges.append({"source": entity.id, "target": fact.value_ref, "type": "relation", "field": "facts", "label": fact.claim, "fact": fact.index})
     for article_id in sorted(graph.citations):
         for citation in graph.citations[article_id]:
-            edges.append({"source": citation.fact.entity_id, "target": f"article:{article_id}", "type": "cites", "claim": citation.fact.claim, "status": citation.check.status})
+            edges.append({
+                "source": citation.fact.entity_id,
+                "target": f"article:{article_id}",
+                "type": "cites",
+                "claim": citation.fact.claim,
+                "fact": citation.fact.index,
+                "status": citation.check.status,
+            })
     return _dumps({"version": FORMAT_VERSION, "nodes": nodes, "edges": edges})

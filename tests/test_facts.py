@@ -222,7 +222,7 @@ def test_facts_json_lists_every_fact_with_its_sources(out):
 
     leader = by_key[("mara-voss", 2)]
     assert leader | {"sources": None} == {
-        "entity": "mara-voss", "kind": "person", "index": 2, "claim": "Position", "value": "Union leader",
+        "entity": "mara-voss", "entity_name": "Mara Voss", "kind": "person", "index": 2, "claim": "Position", "value": "Union leader",
         "value_entity": None, "date": "2024-02-01", "start": None, "end": None, "rank": "normal", "reason": None,
         "note": None, "current": True, "disputed": False, "sources": None, "url": "/people/mara-voss/#fact-3",
     }
@@ -257,20 +257,45 @@ def test_graph_json_has_entities_articles_and_their_links(out):
         assert edge["type"] in ("mentions", "relation", "cites")
     triples = {(e["source"], e["type"], e["target"]) for e in edges}
     # mentions: found in the text, and from `about:`
-    assert ("article:strike-talks", "mentions", "mara-voss") in triples
-    assert ("article:strike-talks", "mentions", "strike-talks-2024") in triples
-    assert ("article:strike-ends", "mentions", "port-authority") not in triples
-    # relations, both ways
-    assert ("harbour-strike-2024", "relation", "port-elm") in triples
-    assert ("port-elm", "relation", "harbour-strike-2024") in triples
-    assert ("strike-talks-2024", "relation", "harbour-strike-2024") in triples
-    assert ("mara-voss", "relation", "elm-dockers-union") in triples
+    mentions = {(e["source"], e["target"]): e["via"] for e in edges if e["type"] == "mentions"}
+    assert mentions[("article:strike-talks", "mara-voss")] == "text"
+    assert mentions[("article:strike-talks", "strike-talks-2024")] == "about"
+    assert mentions[("article:strike-begins", "harbour-strike-2024")] == "about"
+    assert ("article:strike-ends", "port-authority") not in mentions
+    # relations once each, as the fact sheets state them
+    relations = [(e["source"], e["field"], e["label"], e["target"]) for e in edges if e["type"] == "relation"]
+    assert len(relations) == len(set(relations))
+    assert ("harbour-strike-2024", "places", "Places", "port-elm") in relations
+    assert ("strike-talks-2024", "part_of", "Part of", "harbour-strike-2024") in relations
+    assert ("mara-voss", "organisations", "Member of", "elm-dockers-union") in relations
+    assert ("elm-dockers-union", "members", "Members", "mara-voss") in relations
+    assert ("mara-voss", "facts", "Re-elected", "elm-dockers-union") in relations
+    assert not any(source == "port-elm" for source, *_ in relations)  # Port Elm's sheet states none
+    expected_relations = 0
+    for kind in KINDS:
+        for path in (SITE / "content" / kind).glob("*.yaml"):
+            data = yaml.safe_load(path.read_text("utf-8"))
+            for field in ("part_of", "places", "participants", "members", "organisations"):
+                value = data.get(field)
+                expected_relations += len(value) if isinstance(value, list) else int(value is not None)
+            expected_relations += sum(1 for f in data.get("facts") or [] if re.fullmatch(r"\[\[[a-z0-9-]+\]\]", str(f["value"])))
+    assert len(relations) == expected_relations
     # citations, with their verification status
     cites = [e for e in edges if e["type"] == "cites"]
-    assert {(e["source"], e["target"], e["claim"], e["status"]) for e in cites} >= {
-        ("port-elm", "article:strike-talks", "Workers on strike", "verified"),
-        ("mara-voss", "article:strike-begins", "Position", "verified"),
+    assert {(e["source"], e["target"], e["claim"], e["fact"], e["status"]) for e in cites} >= {
+        ("port-elm", "article:strike-talks", "Workers on strike", 2, "verified"),
+        ("port-elm", "article:strike-talks", "Workers on strike", 3, "verified"),
+        ("mara-voss", "article:strike-begins", "Position", 2, "verified"),
     }
+    article_sources = sum(
+        1
+        for kind in KINDS
+        for path in (SITE / "content" / kind).glob("*.yaml")
+        for f in yaml.safe_load(path.read_text("utf-8")).get("facts") or []
+        for src in ([f["source"]] if "source" in f else [x["source"] for x in f.get("sources") or []])
+        if not src.startswith("http")
+    )
+    assert len(cites) == article_sources
     assert not any(e["target"].startswith("https:") for e in cites)  # URL sources are not nodes
 
 
