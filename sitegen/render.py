@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,7 +23,7 @@ from markupsafe import Markup
 
 from sitegen import __version__
 from sitegen.link import ClaimSeries, Graph, SourceCheck
-from sitegen.markdown import make_markdown
+from sitegen.markdown import fold, make_markdown
 from sitegen.model import KIND_SINGULAR, KIND_TITLES, KINDS, Article, Entity, Fact
 from sitegen.timeline import timeline_entries, timeline_svg
 from sitegen.urls import output_path, tag_slug
@@ -31,6 +32,7 @@ from sitegen.validate import as_day
 SCHEMA_TYPES = {"people": "Person", "places": "Place", "events": "Event", "organisations": "Organization"}
 RECENT_ON_HOME = 20
 FEED_ENTRIES = 50
+WIKILINK = re.compile(r"\[\[([^\[\]]+)\]\]")
 
 
 def builtin_templates() -> Path:
@@ -110,6 +112,29 @@ def text_fragment(quote_text: str) -> str:
     return ":~:text=" + encoded.replace("-", "%2D").replace(",", "%2C").replace("&", "%26")
 
 
+def passage_excerpt(text: str, quote_text: str) -> str | None:
+    """The words of `text` that `quote_text` matches once folded (case, quotes,
+    dashes, spaces), exactly as `text` spells them: what a browser's text
+    fragment must name to find them. None when the quote is not in `text`."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        piece = "" if char.isspace() else fold(char)
+        if not piece:
+            if folded and folded[-1] != " ":
+                folded.append(" ")
+                origin.append(index)
+            continue
+        for folded_char in piece:
+            folded.append(folded_char)
+            origin.append(index)
+    needle = fold(quote_text)
+    at = "".join(folded).find(needle) if needle else -1
+    if at < 0:
+        return None
+    return text[origin[at] : origin[at + len(needle) - 1] + 1]
+
+
 def url_title(url: str) -> str:
     """A readable title from a URL's last path segment."""
     segment = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
@@ -159,17 +184,30 @@ class Shaper:
             "nav": nav,
             "extra": self.config.extra,
             "generator": f"sitegen {__version__}",
+            "version": __version__,
         }
 
-    def page_data(self, title: str, url_path: str, description: str = "", jsonld: dict | None = None, kind: str = "website") -> dict:
+    def page_data(self, title: str, url_path: str, description: str = "", jsonld: dict | None = None, kind: str = "website", og_extra: list[dict] | None = None, indexable: bool = True) -> dict:
+        """What base.html puts in <head>: title, canonical link, Open Graph and JSON-LD."""
         url = self.urls.page(url_path)
         return {
             "title": title,
             "url": url,
-            "canonical": self.absolute(url) if self.config.base_url else "",
+            "canonical": self.absolute(url) if self.config.base_url and indexable else "",
             "description": description or self.config.description,
             "og_type": kind,
+            "og_extra": og_extra or [],
+            "robots": "" if indexable else "noindex",
             "jsonld": jsonld,
+        }
+
+    def collection_jsonld(self, name: str, url_path: str, schema_type: str = "CollectionPage") -> dict:
+        return {
+            "@context": "https://schema.org",
+            "@type": schema_type,
+            "name": name,
+            "url": self.absolute(self.urls.page(url_path)),
+            "isPartOf": {"@type": "WebSite", "name": self.config.title, "url": self.absolute(self.urls.home())},
         }
 
     def inline_markdown(self, text: str) -> Markup:
@@ -184,8 +222,6 @@ class Shaper:
 
     def resolve_wikilinks(self, text: str) -> str:
         """[[id]] and [[id|label]] in summaries and descriptions become Markdown links."""
-        import re
-
         def replace(match: re.Match) -> str:
             target, _, label = match.group(1).partition("|")
             entity = self.site.entities.get(target.strip())
@@ -194,7 +230,7 @@ class Shaper:
                 return label
             return f"[{label}]({self.urls.entity(entity.kind, entity.id)})"
 
-        return re.sub(r"\[\[([^\[\]]+)\]\]", replace, text)
+        return WIKILINK.sub(replace, text)
 
     def entity_card(self, entity_id: str) -> dict:
         entity = self.site.entities[entity_id]
@@ -229,17 +265,38 @@ class Shaper:
         return ""
 
     def value_data(self, fact: Fact) -> dict:
+        """`text` is plain; `html` is the value ready to print, its [[id]] links resolved."""
         if fact.value_ref and fact.value_ref in self.site.entities:
             card = self.entity_card(fact.value_ref)
-            return {"text": card["name"], "url": card["url"]}
+            return {"text": card["name"], "url": card["url"], "html": Markup('<a href="{}">{}</a>').format(card["url"], card["name"])}
         value = fact.value
         if isinstance(value, (dt.date, dt.datetime)):
-            return {"text": display_date(value), "url": ""}
-        if isinstance(value, bool):
-            return {"text": "yes" if value else "no", "url": ""}
-        if isinstance(value, (int, float)):
-            return {"text": f"{value:,}" if abs(value) >= 10000 else str(value), "url": ""}
-        return {"text": str(value), "url": ""}
+            text = display_date(value)
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, (int, float)):
+            text = f"{value:,}" if abs(value) >= 10000 else str(value)
+        else:
+            return {"text": self.linked_text(str(value), plain=True), "url": "", "html": self.linked_text(str(value))}
+        return {"text": text, "url": "", "html": Markup.escape(text)}
+
+    def linked_text(self, text: str, plain: bool = False) -> Any:
+        """Plain text whose [[id]] / [[id|label]] become links (or, with `plain`, just their labels)."""
+        parts: list[Any] = []
+        last = 0
+        for match in WIKILINK.finditer(text):
+            parts.append(Markup.escape(text[last : match.start()]))
+            target, _, label = match.group(1).partition("|")
+            card = self.entity_card(target.strip()) if target.strip() in self.site.entities else None
+            label = label.strip() or (card["name"] if card else target.strip())
+            if card is None or plain:
+                parts.append(Markup.escape(label))
+            else:
+                parts.append(Markup('<a href="{}">{}</a>').format(card["url"], label))
+            last = match.end()
+        parts.append(Markup.escape(text[last:]))
+        html = Markup("").join(parts)
+        return html.unescape() if plain else html
 
     def source_data(self, entity: Entity, check: SourceCheck) -> dict:
         source = check.source
@@ -257,7 +314,8 @@ class Shaper:
         if check.anchor:
             url += "#" + check.anchor
             if source.quote:
-                url += text_fragment(source.quote)
+                passage = next((p.text for p in self.graph.texts[article.id].passages if p.anchor == check.anchor), "")
+                url += text_fragment(passage_excerpt(passage, source.quote) or source.quote)
         return {
             "url": url,
             "label": article.title,
@@ -301,11 +359,16 @@ class Shaper:
         }
 
     def website_jsonld(self) -> dict:
-        return {"@context": "https://schema.org", "@type": "WebSite", "name": self.config.title, "url": self.absolute(self.urls.home())}
+        data = {"@context": "https://schema.org", "@type": "WebSite", "name": self.config.title, "url": self.absolute(self.urls.home()), "inLanguage": self.config.language}
+        if self.config.description:
+            data["description"] = self.config.description
+        if self.config.author:
+            data["publisher"] = {"@type": "Organization", "name": self.config.author}
+        return data
 
     def article_index(self) -> dict:
         return {
-            "page": self.page_data("Articles", "articles/", jsonld={"@context": "https://schema.org", "@type": "CollectionPage", "name": "Articles"}),
+            "page": self.page_data("Articles", "articles/", jsonld=self.collection_jsonld("Articles", "articles/")),
             "heading": "Articles",
             "articles": [self.article_card(a) for a in self.graph.articles_by_date],
         }
@@ -320,12 +383,15 @@ class Shaper:
             html = html.replace(f' id="{anchor}">', f' id="{anchor}" class="cited">', 1)
         entity_ids = [e for e in self.graph.article_entities.get(article_id, []) if e in self.site.entities]
         cards = [self.entity_card(e) for e in entity_ids]
+        summary = self.article_summary(article)
         jsonld = {
             "@context": "https://schema.org",
             "@type": "NewsArticle",
             "headline": article.title,
             "datePublished": iso(article.date),
             "url": self.absolute(self.urls.article(article_id)),
+            "mainEntityOfPage": self.absolute(self.urls.article(article_id)),
+            "inLanguage": self.config.language,
             "about": [self.entity_jsonld_ref(e) for e in article.about if e in self.site.entities],
             "mentions": [self.entity_jsonld_ref(e) for e in entity_ids],
         }
@@ -337,8 +403,16 @@ class Shaper:
             jsonld["publisher"] = {"@type": "Organization", "name": article.publisher}
         if article.url:
             jsonld["isBasedOn"] = article.url
+        if summary:
+            jsonld["description"] = summary
+        if article.tags:
+            jsonld["keywords"] = list(article.tags)
+        og_extra = [{"property": "article:published_time", "content": iso(article.date)}]
+        if article.updated:
+            og_extra.append({"property": "article:modified_time", "content": iso(article.updated)})
+        og_extra += [{"property": "article:tag", "content": t} for t in article.tags]
         return {
-            "page": self.page_data(article.title, f"articles/{article_id}/", self.article_summary(article), jsonld, kind="article"),
+            "page": self.page_data(article.title, f"articles/{article_id}/", summary, jsonld, kind="article", og_extra=og_extra),
             "article": {
                 "title": article.title,
                 "date": display_date(article.date),
@@ -374,7 +448,7 @@ class Shaper:
     def kind_index(self, kind: str) -> dict:
         entities = sorted((e for e in self.site.entities.values() if e.kind == kind), key=lambda e: (e.name.casefold(), e.id))
         return {
-            "page": self.page_data(KIND_TITLES[kind], f"{kind}/", jsonld={"@context": "https://schema.org", "@type": "CollectionPage", "name": KIND_TITLES[kind]}),
+            "page": self.page_data(KIND_TITLES[kind], f"{kind}/", jsonld=self.collection_jsonld(KIND_TITLES[kind], f"{kind}/")),
             "heading": KIND_TITLES[kind],
             "entities": [self.entity_card(e.id) | {"mentions": len(self.graph.mentions.get(e.id, []))} for e in entities],
         }
@@ -465,9 +539,7 @@ class Shaper:
                 data["endDate"] = iso(attrs["end"])
             places = [p for p in entity.relations.get("places", []) if p in self.site.entities]
             if places:
-                data["location"] = [self.entity_jsonld_ref(p) for p in places]
-            else:
-                data["location"] = {"@type": "Place", "name": "Unknown"}
+                data["location"] = [self.entity_jsonld_ref(p) for p in places] if len(places) > 1 else self.entity_jsonld_ref(places[0])
         if entity.kind in ("places", "organisations") and entity.relations.get("part_of"):
             target = entity.relations["part_of"][0]
             data["containedInPlace" if entity.kind == "places" else "parentOrganization"] = self.entity_jsonld_ref(target)
@@ -480,39 +552,41 @@ class Shaper:
     def timeline(self) -> dict:
         entries = timeline_entries(self)
         return {
-            "page": self.page_data("Timeline", "timeline/", jsonld={"@context": "https://schema.org", "@type": "CollectionPage", "name": "Timeline"}),
+            "page": self.page_data("Timeline", "timeline/", jsonld=self.collection_jsonld("Timeline", "timeline/")),
             "entries": entries,
             "svg": timeline_svg(entries),
         }
 
     def tag(self, tag: str) -> dict:
         return {
-            "page": self.page_data(f"Tagged “{tag}”", f"tags/{tag_slug(tag)}/", jsonld={"@context": "https://schema.org", "@type": "CollectionPage", "name": tag}),
+            "page": self.page_data(f"Tagged “{tag}”", f"tags/{tag_slug(tag)}/", jsonld=self.collection_jsonld(f"Tagged “{tag}”", f"tags/{tag_slug(tag)}/")),
             "heading": f"Tagged “{tag}”",
             "articles": [self.article_card(a) for a in self.graph.tags[tag]],
         }
 
     def tag_index(self) -> dict:
         return {
-            "page": self.page_data("Tags", "tags/", jsonld={"@context": "https://schema.org", "@type": "CollectionPage", "name": "Tags"}),
+            "page": self.page_data("Tags", "tags/", jsonld=self.collection_jsonld("Tags", "tags/")),
             "tags": [{"name": t, "url": self.urls.tag(t), "count": len(ids)} for t, ids in self.graph.tags.items()],
         }
 
     def free_page(self, page_id: str) -> dict:
         page = self.site.pages[page_id]
         return {
-            "page": self.page_data(page.title, f"{page_id}/", page.summary, {"@context": "https://schema.org", "@type": "WebPage", "name": page.title}),
+            "page": self.page_data(page.title, f"{page_id}/", page.summary, self.collection_jsonld(page.title, f"{page_id}/", "WebPage")),
             "body": self.block_markdown(page.body),
             "heading": page.title,
         }
 
     def search(self) -> dict:
-        return {"page": self.page_data("Search", "search/", jsonld={"@context": "https://schema.org", "@type": "SearchResultsPage", "name": "Search"}), "pagefind_base": self.urls.page("pagefind/")}
+        return {"page": self.page_data("Search", "search/", jsonld=self.collection_jsonld("Search", "search/", "SearchResultsPage")), "pagefind_base": self.urls.page("pagefind/")}
 
     def not_found(self) -> dict:
-        return {"page": self.page_data("Page not found", "404.html", jsonld={"@context": "https://schema.org", "@type": "WebPage", "name": "Page not found"})}
+        return {"page": self.page_data("Page not found", "404.html", jsonld={"@context": "https://schema.org", "@type": "WebPage", "name": "Page not found"}, indexable=False)}
 
     def feed(self, title: str, url_path: str, article_ids: list[str]) -> dict:
+        """An Atom feed; `url_path` is 'feed.xml' or '<kind>/<id>/feed.xml' (its page is then the entity's)."""
+        page_path = url_path[: -len("feed.xml")]
         entries = []
         for article_id in article_ids[:FEED_ENTRIES]:
             article = self.site.articles[article_id]
@@ -532,7 +606,7 @@ class Shaper:
                 "title": title,
                 "id": feed_id,
                 "self_url": self.absolute(self.urls.page(url_path)),
-                "site_url": self.absolute(self.urls.home()),
+                "site_url": self.absolute(self.urls.page(page_path)),
                 "updated": updated,
                 "author": self.config.author or self.config.title,
             },
@@ -581,7 +655,7 @@ def plan_pages(graph: Graph, shaper: Shaper) -> list[PagePlan]:
     add("feed.xml", "feed.xml", lambda: shaper.feed(site.config.title, "feed.xml", graph.articles_by_date))
     html_pages = list(plans)
     add("sitemap.xml", "sitemap.xml", lambda: shaper.sitemap([p for p in html_pages if p.output != "404.html"]))
-    add("robots.txt", "robots.txt", lambda: {"sitemap_url": shaper.absolute(shaper.urls.page("sitemap.xml"))})
+    add("robots.txt", "robots.txt", lambda: {"sitemap_url": shaper.absolute(shaper.urls.page("sitemap.xml")) if site.config.base_url else ""})
     return plans
 
 

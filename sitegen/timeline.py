@@ -40,7 +40,7 @@ def timeline_entries(shaper: "Shaper", only: str | None = None) -> list[dict]:
             if day is None or fact.rank == "deprecated":
                 continue
             value = shaper.value_data(fact)["text"]
-            add(as_day(day), "fact", f"{entity.name}: {fact.claim} — {value}", urls.entity(entity.kind, entity.id) + f"#fact-{fact.index + 1}", time_text(fact))
+            add(as_day(day), "fact", f"{entity.name}: {fact.claim} — {value}", urls.entity(entity.kind, entity.id) + f"#fact-{fact.index + 1}", "" if fact.date is not None else time_text(fact))
     article_ids = graph.articles_by_date if only is None else [m.article_id for m in graph.mentions.get(only, [])]
     for article_id in article_ids:
         article = site.articles[article_id]
@@ -68,7 +68,7 @@ def timeline_svg(entries: list[dict], width: int = 960) -> str:
         return round(left + plot * (day - first).days / span, 1)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" viewBox="0 0 {width} {height}" role="img" aria-labelledby="timeline-svg-title">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" viewBox="0 0 {width} {height}" role="group" aria-labelledby="timeline-svg-title">',
         f'<title id="timeline-svg-title">Timeline from {first.isoformat()} to {last.isoformat()}, {len(entries)} entries</title>',
     ]
     for index, lane in enumerate(LANES):
