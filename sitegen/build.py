@@ -22,6 +22,7 @@ from sitegen.deps import RecordingShaper, key_digests
 from sitegen.link import ArticleText, Graph, link_site
 from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
 from sitegen.model import Site
+from sitegen.parallel import map_shared
 from sitegen.render import PagePlan, builtin_templates, make_environment, plan_pages
 from sitegen.validate import assemble
 from sitegen.write import OutputError, WriteResult, check_output_folder, write_output
@@ -59,7 +60,7 @@ class BuildResult:
 
 @dataclass
 class _Parsed:
-    source: SourceDoc
+    source: SourceDoc | None
     diagnostics: list[Diagnostic]
     mtime_ns: int
     size: int
@@ -91,34 +92,35 @@ class Builder:
         paths = discover(self.root)
         for stale in set(self._parsed) - set(paths):
             del self._parsed[stale]
-        sources = []
+        now = time.time_ns()
+        to_read = []
         for rel in paths:
-            full = self.root / rel
-            try:
-                stat = full.stat()
-            except OSError as err:
-                diagnostics.error(Position(rel, 1, 1), "io", f"cannot read the file: {err.strerror or err}")
-                continue
             cached = self._parsed.get(rel)
+            try:
+                stat = (self.root / rel).stat()
+            except OSError:
+                to_read.append(rel)  # reading it reports the problem
+                continue
             # A file written twice within the file system's clock tick keeps its
             # time and maybe its size, so recent files are compared by content.
-            recent = time.time_ns() - stat.st_mtime_ns < RECENT_NS
+            recent = now - stat.st_mtime_ns < RECENT_NS
             if cached is None or recent or cached.mtime_ns != stat.st_mtime_ns or cached.size != stat.st_size:
-                try:
-                    data = full.read_bytes()
-                except OSError as err:
-                    diagnostics.error(Position(rel, 1, 1), "io", f"cannot read the file: {err.strerror or err}")
-                    continue
-                local = Diagnostics()
-                if cached is not None and cached.source.digest == _sha(data):
-                    cached.mtime_ns, cached.size = stat.st_mtime_ns, stat.st_size
-                else:
-                    source = load_source(self.root, rel, role_of(rel), data, local)
-                    cached = _Parsed(source, local.items, stat.st_mtime_ns, stat.st_size)
-                    self._parsed[rel] = cached
-            diagnostics.extend(cached.diagnostics)
-            sources.append(cached.source)
+                to_read.append(rel)
+        for rel, parsed in zip(to_read, map_shared(_read_source, (self.root, self._digests_of(to_read)), to_read)):
+            if parsed.source is None:  # same bytes as before: the earlier parse stands
+                self._parsed[rel].mtime_ns, self._parsed[rel].size = parsed.mtime_ns, parsed.size
+            else:
+                self._parsed[rel] = parsed
+        sources = []
+        for rel in paths:
+            cached = self._parsed.get(rel)
+            if cached is not None:
+                diagnostics.extend(cached.diagnostics)
+                sources.append(cached.source)
         return sources
+
+    def _digests_of(self, paths: list[str]) -> dict[str, str]:
+        return {rel: self._parsed[rel].source.digest for rel in paths if rel in self._parsed}
 
     def load(self, diagnostics: Diagnostics) -> Site:
         site = assemble(str(self.root), self.read_sources(diagnostics), diagnostics, drafts=self.drafts)
@@ -211,28 +213,27 @@ class Builder:
         digests["outputs"] = hash(tuple(p.output for p in plans))
         previous_keys, previous_digests = self._page_keys, self._digests
         page_keys: dict[str, frozenset[str]] = {}
-        files: dict[str, bytes] = {}
-        failed_templates: set[str] = set()
-        for number, plan in enumerate(plans, 1):
+        dirty: list[int] = []
+        for index, plan in enumerate(plans):
             keys = previous_keys.get(plan.output)
             if keys is not None and all(digests.get(k) == previous_digests.get(k) for k in keys):
                 page_keys[plan.output] = keys
-                continue
-            if plan.template in failed_templates:
-                continue
-            try:
-                context, page_keys[plan.output] = shaper.shape(lambda: {**plan.context(), "site": shaper.site_data()})
-                files[plan.output] = env.get_template(plan.template).render(context).encode("utf-8")
-            except jinja2.TemplateError as err:
-                failed_templates.add(plan.template)
-                diagnostics.items.append(self.template_diagnostic(err, plan))
-            if progress is not None:
-                progress("rendering", number, len(plans))
+            else:
+                dirty.append(index)
+        files: dict[str, bytes] = {}
+        failed: dict[tuple, Diagnostic] = {}
+        report = (lambda done, total: progress("rendering", done, total)) if progress else None
+        for index, (data, keys, problem) in zip(dirty, map_shared(_render_plan, (self, shaper, plans), dirty, progress=report)):
+            if problem is not None:
+                failed.setdefault((problem.position, problem.message.split(": ", 1)[-1]), problem)
+            else:
+                files[plans[index].output], page_keys[plans[index].output] = data, keys
+        diagnostics.extend(failed.values())
         result.rendered = sorted(files)
         files["data/facts.json"] = facts_json(graph)
         files["data/graph.json"] = graph_json(graph)
         files.update(self.asset_files(diagnostics))
-        if not failed_templates:
+        if not failed:
             outputs = set(page_keys) | set(files)
             result.removed = self._outputs - outputs
             self._page_keys, self._digests, self._outputs = page_keys, digests, outputs
@@ -269,6 +270,37 @@ class Builder:
                 path = filename
         message = getattr(err, "message", None) or str(err)
         return Diagnostic(Position(path, line, 1), ERROR, "template", f"template error while making {plan.output}: {message}")
+
+
+def _render_plan(shared: tuple["Builder", RecordingShaper, list[PagePlan]], index: int) -> tuple[bytes | None, frozenset[str] | None, Diagnostic | None]:
+    """Renders one page (in a worker process for large sites): (bytes, keys read, problem)."""
+    builder, shaper, plans = shared
+    plan = plans[index]
+    try:
+        context, keys = shaper.shape(lambda: {**plan.context(), "site": shaper.site_data()})
+        return shaper.env.get_template(plan.template).render(context).encode("utf-8"), keys, None
+    except jinja2.TemplateError as err:
+        return None, None, builder.template_diagnostic(err, plan)
+
+
+def _read_source(shared: tuple[Path, dict[str, str]], rel: str) -> _Parsed:
+    """Reads and parses one file (in a worker process for large sites).
+
+    When its bytes match the known digest, the result has no source: the
+    earlier parse stands.
+    """
+    root, known_digests = shared
+    diagnostics = Diagnostics()
+    try:
+        stat = (root / rel).stat()
+        data = (root / rel).read_bytes()
+    except OSError as err:
+        diagnostics.error(Position(rel, 1, 1), "io", f"cannot read the file: {err.strerror or err}")
+        return _Parsed(SourceDoc(rel, role_of(rel) or "", "", None), diagnostics.items, -1, -1)
+    if known_digests.get(rel) == _sha(data):
+        return _Parsed(None, [], stat.st_mtime_ns, stat.st_size)
+    source = load_source(root, rel, role_of(rel), data, diagnostics)
+    return _Parsed(source, diagnostics.items, stat.st_mtime_ns, stat.st_size)
 
 
 def report_unmentioned(graph: Graph, diagnostics: Diagnostics) -> None:

@@ -22,7 +22,7 @@ def _value(value):
 
 
 def _dumps(data) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
 def facts_json(graph: Graph) -> bytes:

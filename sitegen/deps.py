@@ -163,7 +163,7 @@ def key_digests(graph: Graph, source_digests: dict[str, str]) -> dict[str, int]:
         digests[f"entity:{entity.id}"] = hash((source_digests.get(entity.rel_path), entity.kind))
         digests[f"card:{entity.id}"] = hash((entity.kind, entity.name, entity.summary))
         digests[f"checks:{entity.id}"] = hash(
-            tuple((key, tuple((c.status, c.anchor) for c in checks)) for key, checks in graph.checks.items() if key.startswith(entity.id + "#"))
+            tuple(tuple((c.status, c.anchor) for c in graph.checks.get(fact.key, ())) for fact in entity.facts)
         )
         digests[f"mentions:{entity.id}"] = hash(tuple((m.article_id, m.sentence, m.anchor) for m in graph.mentions.get(entity.id, ())))
         digests[f"relations:{entity.id}"] = hash(tuple((r.label, r.other) for r in graph.relations.get(entity.id, ())))

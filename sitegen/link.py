@@ -21,6 +21,7 @@ from markdown_it.token import Token
 
 from sitegen.diagnostics import Diagnostics, Position, did_you_mean
 from sitegen.markdown import fold, make_markdown, sentence_at
+from sitegen.parallel import map_shared
 from sitegen.model import KIND_SINGULAR, Article, Entity, Fact, FactSource, Site
 from sitegen.urls import Urls
 from sitegen.validate import as_day, position
@@ -527,9 +528,10 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
     report_ambiguous_names(site, names, diagnostics)
     linker = BodyLinker(md, names, site.entities, urls, site.config.autolink)
     texts = dict(texts or {})
+    unlinked = [article for article in site.articles.values() if article.id not in texts]
+    for article, text in zip(unlinked, map_shared(_link_body, linker, [a.body for a in unlinked])):
+        texts[article.id] = text
     for article in site.articles.values():
-        if article.id not in texts:
-            texts[article.id] = linker.run(article.body)
         for problem in texts[article.id].problems:
             diagnostics.error(Position(article.rel_path, article.body_line + problem.body_line - 1, problem.column), problem.code, problem.message)
     articles_by_date = sorted(site.articles, key=lambda a: (_article_day(site.articles[a]), str(site.articles[a].date), a), reverse=True)
@@ -578,6 +580,10 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
         tags=dict(sorted(tags.items())),
         articles_by_date=articles_by_date,
     )
+
+
+def _link_body(linker: BodyLinker, body: str) -> ArticleText:
+    return linker.run(body)
 
 
 def report_ambiguous_names(site: Site, names: NameIndex, diagnostics: Diagnostics) -> None:

@@ -180,6 +180,7 @@ class Shaper:
             "base_path": self.urls.base,
             "home_url": self.urls.home(),
             "feed_url": self.urls.page("feed.xml"),
+            "tags_url": self.urls.page("tags/"),
             "stylesheet": self.urls.page("assets/style.css"),
             "nav": nav,
             "extra": self.config.extra,

@@ -68,7 +68,7 @@ def timeline_svg(entries: list[dict], width: int = 960) -> str:
         return round(left + plot * (day - first).days / span, 1)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" viewBox="0 0 {width} {height}" role="group" aria-labelledby="timeline-svg-title">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" viewBox="0 0 {width} {height}" aria-labelledby="timeline-svg-title">',
         f'<title id="timeline-svg-title">Timeline from {first.isoformat()} to {last.isoformat()}, {len(entries)} entries</title>',
     ]
     for index, lane in enumerate(LANES):
