@@ -13,7 +13,9 @@ back as `{output path: bytes}` for the build to write with everything else
 Only content pages are indexed (articles, fact sheets, free pages): the
 listings (home, indexes, tags, timeline) would only echo their titles. The
 theme marks `<main>` with `data-pagefind-body`, so navigation and footers
-stay out of the index.
+stay out of the index, and the parts of a page that repeat other pages
+(quoted mentions, related entities, the infobox) are left out too, so a
+name finds its own page first and the index stays small.
 """
 
 from __future__ import annotations
@@ -33,6 +35,14 @@ BUNDLE_DIR = "pagefind"
 
 LISTINGS = {"index.html", "404.html", "search/index.html", "timeline/index.html", "articles/index.html", "tags/index.html"}
 TIMEOUT = 900
+EXCLUDED = (
+    "blockquote.mention",  # an entity page quotes the sentences that mention it: already indexed with their article
+    ".related",  # entities sharing articles: names of other entities, not this page's content
+    ".infobox",  # the current values, repeated from the facts
+    "section[aria-labelledby='in-this-article']",  # an article's list of the entities it names
+    ".visually-hidden",
+)
+"""Parts of the default theme's pages that only repeat what other pages say."""
 
 Progress = Callable[[str, int, int], None]
 
@@ -84,7 +94,7 @@ def search_files(files: dict[str, bytes], language: str | None = None) -> dict[s
             path = site / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(files[rel])
-        command = [str(binary), "--site", str(site), "--output-path", str(bundle), "--silent"]
+        command = [str(binary), "--site", str(site), "--output-path", str(bundle), "--silent", "--exclude-selectors", ", ".join(EXCLUDED)]
         if language:
             command += ["--force-language", language.split("-")[0].lower()]
         try:
