@@ -16,6 +16,7 @@ from typing import Callable
 
 import jinja2
 
+from sitegen.cache import BuildCache, input_fingerprint
 from sitegen.data import facts_json, graph_json
 from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Position
 from sitegen.deps import RecordingShaper, key_digests
@@ -45,6 +46,8 @@ class BuildResult:
     """Pages rendered by this build (the others were unchanged)."""
     removed: set[str] = field(default_factory=set)
     """Pages the previous render made that this one no longer makes."""
+    up_to_date: bool = False
+    """Nothing had changed since the last build, so nothing was done."""
 
     @property
     def errors(self) -> int:
@@ -316,13 +319,25 @@ def _sha(data: bytes) -> str:
 
 
 def build(root: Path, out_dir: Path, base_url: str | None = None, drafts: bool = False, strict: bool = False, progress: Progress | None = None) -> BuildResult:
-    """A full build into `out_dir`; the output is replaced only when the build succeeds."""
-    builder = Builder(root, base_url, drafts)
+    """A full build into `out_dir`; the output is replaced only when the build succeeds.
+
+    When nothing the build reads has changed since the last successful build
+    into the same, untouched output folder, it reports that build's
+    diagnostics and does nothing else.
+    """
+    started = time.perf_counter()
     try:
         check_output_folder(root, out_dir)
     except OutputError as err:
         return BuildResult([Diagnostic(Position(str(out_dir), 1, 1), ERROR, "output", str(err))])
-    result = builder.render(progress)
+    cache = BuildCache(root)
+    fingerprint = input_fingerprint(root, builtin_templates(), {"base_url": base_url, "drafts": drafts})
+    cached = cache.lookup(fingerprint, out_dir)
+    if cached is not None:
+        result = BuildResult(cached, write=WriteResult(), up_to_date=True)
+        result.seconds = time.perf_counter() - started
+        return result
+    result = Builder(root, base_url, drafts).render(progress)
     if result.failed(strict):
         result.files = {}
         return result
@@ -330,4 +345,7 @@ def build(root: Path, out_dir: Path, base_url: str | None = None, drafts: bool =
         result.write = write_output(out_dir, result.files)
     except OutputError as err:
         result.diagnostics.append(Diagnostic(Position(str(out_dir), 1, 1), ERROR, "output", str(err)))
+        return result
+    cache.store(fingerprint, out_dir, result.diagnostics)
+    result.seconds = time.perf_counter() - started
     return result

@@ -118,7 +118,9 @@ def command_build(args) -> int:
     if result.failed(args.strict):
         print("build failed; the previous output was left as it was", file=sys.stderr)
         return EXIT_CONTENT
-    if not args.quiet and result.write is not None:
+    if not args.quiet and result.up_to_date:
+        print(f"{out_dir} is up to date: nothing changed since the last build ({result.seconds:.2f} s)")
+    elif not args.quiet and result.write is not None:
         pages = sum(1 for name in result.files if name.endswith(".html"))
         print(
             f"built {pages} pages into {out_dir} in {result.seconds:.2f} s "

@@ -1,0 +1,91 @@
+"""The build cache: lets `sitegen build` skip all work when nothing changed.
+
+After a successful build, `.sitegen-cache/build.json` in the site folder
+records a digest of every input (sources, templates, static files, the
+built-in theme), the build's options, the sitegen version, the digest of the
+output manifest it wrote, and its diagnostics. The next build with the same
+inputs into an output folder that still holds exactly that result reports
+the same diagnostics and writes nothing.
+
+The cache is JSON, never code: a corrupt, foreign or outdated file is
+ignored and replaced, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.diagnostics import Diagnostic, Position
+from sitegen.load import CONFIG_FILE, walk_files
+from sitegen.write import MANIFEST
+
+CACHE_DIR = ".sitegen-cache"
+FORMAT = 1
+
+
+def input_fingerprint(root: Path, theme_dir: Path, options: dict) -> str:
+    """One digest of everything a build reads, and how it was asked to build."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps({"version": __version__, "format": FORMAT, "python": sys.version, "options": options}, sort_keys=True).encode())
+    sources = [(root, rel) for folder in ("content", "templates", "static") for rel in walk_files(root, folder)]
+    if (root / CONFIG_FILE).is_file():
+        sources.append((root, CONFIG_FILE))
+    sources += [(theme_dir, rel) for rel in walk_files(theme_dir, ".")]
+    for base, rel in sources:
+        try:
+            data = (base / rel).read_bytes()
+        except OSError:
+            data = b"\0unreadable"
+        digest.update(f"{base}:{rel}:{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def manifest_digest(out_dir: Path) -> str | None:
+    try:
+        return hashlib.sha256((out_dir / MANIFEST).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+class BuildCache:
+    """The record of the last successful build of one site."""
+
+    def __init__(self, root: Path):
+        self.path = root / CACHE_DIR / "build.json"
+
+    def lookup(self, fingerprint: str, out_dir: Path) -> list[Diagnostic] | None:
+        """The diagnostics of an identical earlier build whose output is still in place, or None."""
+        try:
+            record = json.loads(self.path.read_text("utf-8"))
+            if record.get("format") != FORMAT or record.get("fingerprint") != fingerprint:
+                return None
+            if record.get("output") != str(out_dir.resolve()) or record.get("manifest") != manifest_digest(out_dir):
+                return None
+            return [
+                Diagnostic(Position(str(d["path"]), int(d["line"]), int(d["column"])), str(d["severity"]), str(d["code"]), str(d["message"]))
+                for d in record["diagnostics"]
+            ]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def store(self, fingerprint: str, out_dir: Path, diagnostics: list[Diagnostic]) -> None:
+        record = {
+            "format": FORMAT,
+            "fingerprint": fingerprint,
+            "output": str(out_dir.resolve()),
+            "manifest": manifest_digest(out_dir),
+            "diagnostics": [d.as_json() for d in diagnostics],
+        }
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(record), "utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only site still builds; it just cannot skip work next time
