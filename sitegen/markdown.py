@@ -63,13 +63,39 @@ def fold(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_FOLD_TABLE).casefold()).strip()
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?(\w))")
+# A period after these does not end a sentence ("Gen. Carter", "the U.S. Senate").
+_ABBREVIATIONS = {
+    "Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Gen", "Sen", "Rep", "Gov", "Pres", "Lt", "Col", "Sgt", "Capt",
+    "Cmdr", "Adm", "Maj", "Jr", "Sr", "Rev", "Hon", "Inc", "Co", "Corp", "Ltd", "No", "Nos", "vs", "Mt", "Ft",
+    "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "approx", "cf",
+}
+_INITIALS = re.compile(r"(?:^|[\s(\"'\u201c\u2018])(?:[A-Za-z]\.)+$|(?:^|[\s(\"'\u201c\u2018])(\w+)\.$")
+
+
+def _ends_sentence(text: str, match: re.Match) -> bool:
+    """True when the next sentence starts (a capital or a digit follows) and
+    the period before is not that of an abbreviation or initials."""
+    following = match.group(1)
+    if not (following.isupper() or following.isdigit()):
+        return False
+    head = text[: match.start()]
+    if not head.endswith("."):
+        return True  # a closing quote or bracket after the period, or ! and ?
+    found = _INITIALS.search(head)
+    if found is None:
+        return True
+    if found.group(1) is None:
+        return False  # U.S., J., e.g.
+    return found.group(1) not in _ABBREVIATIONS
 
 
 def sentence_at(text: str, offset: int) -> str:
     """The sentence of `text` that contains the character at `offset`."""
     start = 0
     for match in _SENTENCE_END.finditer(text):
+        if not _ends_sentence(text, match):
+            continue
         if match.end() > offset:
             return text[start : match.start() + len(match.group(0).rstrip())].strip()
         start = match.end()

@@ -328,3 +328,24 @@ def test_related_entities_are_ranked_by_shared_articles(tracker_build):
     # strike in two (about:), the authority in two, the talks in one.
     assert order[:2] == ["/organisations/elm-dockers-union/", "/people/mara-voss/"]
     assert order.index("/events/strike-talks-2024/") == len(order) - 1
+
+
+def test_mention_sentence_survives_abbreviations_and_initials(tmp_path):
+    body = (
+        "Earlier, Gen. Ada Quill sent a letter to the U.S. Senate. Nobody replied.\n\n"
+        "“We wait,” said J. R. Smith. He met Ben Quill on Jan. 5 at No. 10 Downing Street, then left.\n"
+    )
+    root = write_site(tmp_path / "site", {
+        "content/people/ada-quill.yaml": "name: Ada Quill\n",
+        "content/people/ben-quill.yaml": "name: Ben Quill\n",
+        "content/articles/a.md": "---\ntitle: Letters\ndate: 2024-01-01\n---\n" + body,
+    })
+    out = tmp_path / "out"
+    assert sitegen("build", root, "-o", out, "-q").code == 0
+    for entity_id, sentence in [
+        ("ada-quill", "Earlier, Gen. Ada Quill sent a letter to the U.S. Senate."),
+        ("ben-quill", "He met Ben Quill on Jan. 5 at No. 10 Downing Street, then left."),
+    ]:
+        doc = page(out, f"/people/{entity_id}/")
+        quote = doc.one("section", **{"aria-labelledby": "mentioned-in"}).one("blockquote")
+        assert quote.find("p").text() == sentence
