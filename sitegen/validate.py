@@ -309,6 +309,7 @@ def check_references(site: Site, claimed: dict[str, str], diagnostics: Diagnosti
         for fact in entity.facts:
             if fact.value_ref is not None and not check(entity, ("facts", fact.index, "value"), fact.value_ref, None):
                 fact.value_ref = None
+    check_inline_links(site, claimed, diagnostics)
     for entity in site.entities.values():
         for fact in entity.facts:
             for source in fact.sources:
@@ -326,3 +327,41 @@ def check_references(site: Site, claimed: dict[str, str], diagnostics: Diagnosti
                     "source.unknown",
                     f"unknown article '{source.source}'{did_you_mean(source.source, site.articles)}",
                 )
+
+
+INLINE_WIKILINK = re.compile(r"\[\[([^\[\]]+)\]\]")
+
+
+def check_inline_links(site: Site, claimed: dict[str, str], diagnostics: Diagnostics) -> None:
+    """`[[id]]` links in summaries, descriptions, fact values and free pages
+    must name an entity by its id (article bodies, which also take names and
+    aliases, are checked when they are linked)."""
+    known = site.entities
+    names = {}
+    for entity in known.values():
+        for name in (entity.name, *entity.aliases):
+            names.setdefault(name.casefold(), entity.id)
+
+    def scan(text: str, at) -> None:
+        for match in INLINE_WIKILINK.finditer(text):
+            target = match.group(1).partition("|")[0].strip()
+            if target in known or f"entity:{target.lower()}" in claimed:
+                continue
+            hint = f" (link by id: [[{names[target.casefold()]}]])" if target.casefold() in names else did_you_mean(target, known)
+            diagnostics.error(at(match.start()), "ref.unknown", f"unknown entity '{target}' in [[...]]{hint}")
+
+    for entity in known.values():
+        for field in ("summary", "description"):
+            text = entity.doc.value.get(field)
+            if isinstance(text, str):
+                scan(text, lambda _, field=field: position(entity, (field,)))
+        for fact in entity.facts:
+            if isinstance(fact.value, str) and not WIKILINK_VALUE.match(fact.value.strip()):
+                scan(fact.value, lambda _, fact=fact: position(entity, ("facts", fact.index, "value")))
+    for page in site.pages.values():
+        def at(offset: int, page=page) -> Position:
+            line = page.body.count("\n", 0, offset)
+            column = offset - (page.body.rfind("\n", 0, offset) + 1) + 1
+            return Position(page.rel_path, page.body_line + line, column)
+
+        scan(page.body, at)

@@ -279,6 +279,28 @@ def test_unknown_wikilink_in_a_body(tmp_path):
     assert len(errors(run)) == 2, run.stderr
 
 
+def test_unknown_wikilinks_in_fact_sheets_and_pages(tmp_path):
+    sheet = "content/places/harbour.yaml"
+    page_rel = "content/pages/about.md"
+    root = site_with(tmp_path, {
+        sheet: (
+            "name: Harbour\n"
+            "summary: The harbour of [[port-elmm]].\n"
+            "description: |\n  Run by [[Ada Quill|the mayor]].\n"
+            "facts:\n  - claim: Owner\n    value: \"[[nobody]]\"\n    source: report\n"
+            "  - claim: Operator\n    value: the council of [[port-elm]] and [[elm-council]]\n    source: report\n"
+        ),
+        page_rel: "---\ntitle: About\n---\nWe follow [[port-elm]].\n\nAnd [[atlantis|a lost city]] too.\n",
+    })
+    run = check(root)
+    assert_problem(run, sheet, *where(root, sheet, "The harbour"), "unknown entity 'port-elmm'", "did you mean 'port-elm'?")
+    assert_problem(run, sheet, *where(root, sheet, "|"), "unknown entity 'Ada Quill'", "[[ada-quill]]")
+    assert_problem(run, sheet, *where(root, sheet, '"[[nobody]]"'), "unknown entity 'nobody'")
+    assert_problem(run, sheet, *where(root, sheet, "the council"), "unknown entity 'elm-council'")
+    assert_problem(run, page_rel, *where(root, page_rel, "[[atlantis"), "unknown entity 'atlantis'")
+    assert len(errors(run)) == 5, run.stderr
+
+
 def test_wikilink_to_an_ambiguous_name_asks_for_an_id(tmp_path):
     rel = "content/articles/opening.md"
     root = site_with(tmp_path, {
