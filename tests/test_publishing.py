@@ -359,6 +359,7 @@ def test_news_article_json_ld_names_what_it_is_about_and_mentions(sub_build):
 
 
 def test_entity_json_ld_has_the_facts_schema_org_expects(sub_build):
+    located = 0
     for kind in KINDS:
         for source in sorted((REPO / "content" / kind).glob("*.yaml")):
             sheet = yaml.safe_load(source.read_text("utf-8"))
@@ -377,6 +378,8 @@ def test_entity_json_ld_has_the_facts_schema_org_expects(sub_build):
                     locations = data["location"] if isinstance(data["location"], list) else [data["location"]]
                     assert [l["url"] for l in locations] == [f"{SUB}places/{p}/" for p in sheet["places"]]
                     assert all(l["@type"] == "Place" for l in locations)
+                    located += 1
+    assert located >= 1
     kabul = jsonld(read_page(sub_build / "places" / "kabul" / "index.html"))[0]
     assert "geo" in kabul
 
