@@ -227,6 +227,31 @@ def find_names(index: NameIndex, text: str) -> list[tuple[int, int, str]]:
 # article bodies
 
 
+def join_wrapped_lines(children: list[Token]) -> list[Token]:
+    """Inline tokens with each run of text and soft line breaks made one text
+    token (a break becomes '\n', which renders the same), so that names and
+    quotes wrapped over two lines of the source are still found."""
+    out: list[Token] = []
+    for child in children:
+        if child.type in ("text", "softbreak") and out and out[-1].type == "text" and (child.type == "softbreak" or out[-1].meta.get("joined")):
+            piece = "\n" if child.type == "softbreak" else child.content
+            if not out[-1].meta.get("joined"):
+                joined = Token("text", "", 0)
+                joined.content = out[-1].content
+                joined.meta = {"joined": True}
+                out[-1] = joined
+            out[-1].content += piece
+            continue
+        if child.type == "softbreak" and (not out or out[-1].type != "text"):
+            joined = Token("text", "", 0)
+            joined.content = "\n"
+            joined.meta = {"joined": True}
+            out.append(joined)
+            continue
+        out.append(child)
+    return out
+
+
 class BodyLinker:
     """Links one article body: resolves wikilinks, links mentions, numbers passages."""
 
@@ -308,7 +333,7 @@ class BodyLinker:
             if not heading:
                 result.first_mentions.setdefault(entity_id, (passage_index, offset))
 
-        for child in inline.children:
+        for child in join_wrapped_lines(inline.children):
             if child.type == "link_open":
                 link_depth += 1
             elif child.type == "link_close":
@@ -340,13 +365,15 @@ class BodyLinker:
                 self.wikilink_position(inline, child, lines, cursor)
                 continue
             if child.type == "text":
-                matches = find_names(self.names, child.content)
+                # a name may be wrapped over two lines: match on spaces
+                flat = child.content.replace("\n", " ")
+                matches = find_names(self.names, flat)
                 if not matches:
                     children.append(child)
                 else:
                     children.extend(self.split_text(child.content, matches, plain_length, heading or link_depth > 0, linked, note_mention))
-                plain.append(child.content)
-                plain_length += len(child.content)
+                plain.append(flat)
+                plain_length += len(flat)
                 continue
             children.append(child)
             if child.type == "code_inline":

@@ -349,3 +349,17 @@ def test_mention_sentence_survives_abbreviations_and_initials(tmp_path):
         doc = page(out, f"/people/{entity_id}/")
         quote = doc.one("section", **{"aria-labelledby": "mentioned-in"}).one("blockquote")
         assert quote.find("p").text() == sentence
+
+
+def test_a_name_wrapped_over_two_lines_is_linked_and_mentioned(tmp_path):
+    root = write_site(tmp_path / "site", {
+        "content/people/ben-wallace.yaml": "name: Ben Wallace\n",
+        "content/articles/a.md": "---\ntitle: Wrapped\ndate: 2024-01-01\n---\nThe Defence Secretary Ben\nWallace said it was\ntime.\n",
+    })
+    out = tmp_path / "out"
+    assert sitegen("build", root, "-o", out, "-q").code == 0
+    body = body_of(page(out, "/articles/a/"))
+    assert [(a.text(), a.get("href")) for a in body.find_all("a", cls="entity")] == [("Ben Wallace", "/people/ben-wallace/")]
+    assert body.one("p", id="p-1").text() == "The Defence Secretary Ben Wallace said it was time."
+    quote = page(out, "/people/ben-wallace/").one("section", **{"aria-labelledby": "mentioned-in"}).one("blockquote")
+    assert quote.find("p").text() == "The Defence Secretary Ben Wallace said it was time."
