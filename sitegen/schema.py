@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 import re
 from importlib import resources
 from typing import Any
@@ -71,7 +72,8 @@ def _type_ok(value: Any, type_name: str) -> bool:
     if type_name == "string":
         return isinstance(value, (str, dt.date))
     if type_name == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        # .nan and .inf have no JSON form (data/facts.json) and no meaning as a fact
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if type_name == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
     if type_name == "boolean":
@@ -90,6 +92,8 @@ def _describe(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return "true/false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"'{value}' (not a finite number)"
     if isinstance(value, (int, float)):
         return "a number"
     if isinstance(value, dt.date):

@@ -165,6 +165,7 @@ def test_missing_required_field_of_a_fact(tmp_path):
         ("content/places/harbour.yaml", "name: Harbour\ncoordinates: north\n", "north", "'coordinates' must be a list"),
         ("content/places/harbour.yaml", "name: Harbour\nfacts:\n  - claim: Depth\n    value: {metres: 12}\n", "{metres", "'facts[0].value' must be text or a number"),
         ("content/places/harbour.yaml", "name: Harbour\nautolink: sometimes\n", "sometimes", "'autolink' must be true or false"),
+        ("content/places/harbour.yaml", "name: Harbour\nfacts:\n  - claim: Depth\n    value: .nan\n", ".nan", "not a finite number"),
         ("content/articles/late.md", "---\ntitle: Late\ndate: 2024-01-06\ntags: bridges\n---\nBody.\n", "bridges", "'tags' must be a list"),
         ("content/articles/late.md", "---\ntitle: [Late, news]\ndate: 2024-01-06\n---\nBody.\n", "[Late", "'title' must be text"),
     ],
