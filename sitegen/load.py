@@ -133,6 +133,13 @@ def load_source(root: Path, rel_path: str, role: str, data: bytes, diagnostics: 
     yaml_text, line_offset = text, 0
     if role in ("article", "page"):
         parts = split_front_matter(text)
+        if parts is None and text.startswith("---\n"):
+            diagnostics.error(
+                Position(rel_path, 1, 1),
+                "front-matter.unclosed",
+                "the front matter is never closed: add a '---' line after it",
+            )
+            return source
         if parts is None:
             diagnostics.error(
                 Position(rel_path, 1, 1),

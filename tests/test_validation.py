@@ -111,6 +111,12 @@ def test_missing_front_matter(tmp_path):
     assert_problem(check(root), rel, 1, 1, "front matter")
 
 
+def test_unclosed_front_matter(tmp_path):
+    rel = "content/articles/open.md"
+    root = site_with(tmp_path, {rel: "---\ntitle: Open\ndate: 2024-01-06\nBody without a closing line.\n"})
+    assert_problem(check(root), rel, 1, 1, "never closed")
+
+
 def test_duplicate_key(tmp_path):
     rel = "content/places/harbour.yaml"
     root = site_with(tmp_path, {rel: "name: Harbour\nsummary: One.\nname: Old harbour\n"})
