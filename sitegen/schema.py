@@ -153,8 +153,10 @@ class Validator:
             return
         if isinstance(value, str):
             self.check_string(value, schema, path, label)
-        elif isinstance(value, dt.date) and schema.get("format") not in (None, "date"):
+        elif isinstance(value, dt.date) and schema.get("format") != "date" and types == "string":
+            # YAML reads 2021-08-13 as a date; where only text is allowed it must be quoted
             self.error(path, "type", f"{label} must be text, not a date (put it in quotes)")
+            return
         if isinstance(value, list):
             self.check_array(value, schema, file, path, label)
         if isinstance(value, dict):

@@ -172,6 +172,8 @@ def test_missing_required_field_of_a_fact(tmp_path):
         ("content/places/harbour.yaml", "name: Harbour\nfacts:\n  - claim: Depth\n    value: {metres: 12}\n", "{metres", "'facts[0].value' must be text or a number"),
         ("content/places/harbour.yaml", "name: Harbour\nautolink: sometimes\n", "sometimes", "'autolink' must be true or false"),
         ("content/places/harbour.yaml", "name: Harbour\nfacts:\n  - claim: Depth\n    value: .nan\n", ".nan", "not a finite number"),
+        ("content/places/harbour.yaml", "name: 2024-01-05\n", "2024-01-05", "'name' must be text, not a date"),
+        ("content/articles/late.md", "---\ntitle: Late\ndate: 2024-01-06\ntags: [2024-01-06]\n---\nBody.\n", "2024-01-06]", "'tags[0]' must be text, not a date"),
         ("content/articles/late.md", "---\ntitle: Late\ndate: 2024-01-06\ntags: bridges\n---\nBody.\n", "bridges", "'tags' must be a list"),
         ("content/articles/late.md", "---\ntitle: [Late, news]\ndate: 2024-01-06\n---\nBody.\n", "[Late", "'title' must be text"),
     ],
