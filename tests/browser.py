@@ -17,6 +17,7 @@ Import what a test module needs::
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import http.server
@@ -95,18 +96,36 @@ def serve_static(folder: Path, prefix: str = "/") -> Iterator[str]:
         thread.join(5)
 
 
+_shared: dict = {}
+
+
+def _close_shared() -> None:
+    if "browser" in _shared:
+        _shared.pop("browser").close()
+        _shared.pop("playwright").stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """A headless Chromium driven by Playwright, shared by the whole session."""
+    """A headless Chromium driven by Playwright, shared by the whole session.
+
+    Every test module that imports this fixture gets its own copy of it, yet
+    only one Playwright may run per thread: so all copies share one browser,
+    started on first use and closed when the test process exits.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (scripts/test installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    if "browser" not in _shared:
+        playwright = sync_api.sync_playwright().start()
         try:
-            yield chromium
-        finally:
-            chromium.close()
+            _shared["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        except Exception:
+            playwright.stop()
+            raise
+        _shared["playwright"] = playwright
+        atexit.register(_close_shared)
+    yield _shared["browser"]
 
 
 def open_page(browser, url: str, color_scheme: str = "light", width: int = 1280, height: int = 900):
