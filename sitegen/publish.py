@@ -107,6 +107,19 @@ def parse_target(text: str, site_root: Path) -> Target:
 _GIT_LOCATION_VARS = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR", "GIT_PREFIX"}
 
 
+def _subcommand(args: tuple[str, ...]) -> str:
+    """The git command in an argument list, past options such as `-c key=value`."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("-c", "--git-dir", "--work-tree", "-C"):
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return args[0] if args else ""
+
+
 def _git(*args: str, cwd: Path | None = None, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
     git = shutil.which("git")
     if git is None:
@@ -117,7 +130,7 @@ def _git(*args: str, cwd: Path | None = None, env: dict | None = None, check: bo
     )
     if check and proc.returncode != 0:
         message = " ".join((proc.stderr or proc.stdout).split()) or f"exit status {proc.returncode}"
-        raise PublishError(f"git {args[0]} failed: {message}")
+        raise PublishError(f"git {_subcommand(args)} failed: {message}")
     return proc
 
 

@@ -331,3 +331,13 @@ def test_a_rejected_push_is_reported(site, tmp_path):
     run = sitegen("publish", f"git+{tmp_path / 'no-such-remote.git'}#gh-pages", site)
     assert run.code == 1
     assert "git ls-remote failed" in run.stderr
+
+
+def test_a_refused_push_is_reported(site, bare):
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'pushes are closed today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    run = sitegen("publish", f"git+{bare}#gh-pages", site)
+    assert run.code == 1
+    assert "git push failed" in run.stderr and "pushes are closed today" in run.stderr
+    assert git("branch", "--list", cwd=bare).strip() == ""
