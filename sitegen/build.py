@@ -77,6 +77,8 @@ class Builder:
         self.base_url = base_url
         self.drafts = drafts
         self._parsed: dict[str, _Parsed] = {}
+        self._models: dict = {}
+        """(path, digest) → the file's validated model object and its problems."""
         # State of the previous render, for rebuilding only what changed:
         self._texts: dict[str, tuple[str, ArticleText]] = {}
         self._text_signature: int | None = None
@@ -126,7 +128,7 @@ class Builder:
         return {rel: self._parsed[rel].source.digest for rel in paths if rel in self._parsed}
 
     def load(self, diagnostics: Diagnostics) -> Site:
-        site = assemble(str(self.root), self.read_sources(diagnostics), diagnostics, drafts=self.drafts)
+        site = assemble(str(self.root), self.read_sources(diagnostics), diagnostics, drafts=self.drafts, models=self._models)
         if self.base_url is not None:
             site.config.base_url = self.base_url
         site.static_files = walk_files(self.root, "static")

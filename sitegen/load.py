@@ -70,20 +70,31 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def walk_files(root: Path, folder: str) -> list[str]:
-    """Site-relative paths of the files under `folder`, sorted; links leading
-    outside the site are not followed."""
-    base = root / folder
-    if not base.is_dir():
-        return []
+    """Site-relative paths of the regular files under `folder`, sorted; hidden
+    and editor files are skipped, and links leading outside the site are not
+    followed."""
     real_root = root.resolve()
-    found = []
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and _inside(Path(dirpath) / d, real_root))
-        for name in filenames:
-            full = Path(dirpath) / name
-            if is_ignored_name(name) or not _inside(full, real_root) or not full.is_file():
+    base = root / folder
+    if not base.is_dir() or (base.is_symlink() and not _inside(base, real_root)):
+        return []
+    found: list[str] = []
+    pending = [base]
+    while pending:
+        here = pending.pop()
+        try:
+            entries = list(os.scandir(here))
+        except OSError:
+            continue
+        for entry in entries:
+            if is_ignored_name(entry.name):
                 continue
-            found.append(full.relative_to(root).as_posix())
+            # Only links can lead outside the site, so only links are resolved.
+            if entry.is_symlink() and not _inside(Path(entry.path), real_root):
+                continue
+            if entry.is_dir():
+                pending.append(Path(entry.path))
+            elif entry.is_file():
+                found.append(Path(entry.path).relative_to(root).as_posix())
     return sorted(found)
 
 

@@ -221,8 +221,26 @@ def build_page(source: SourceDoc, diagnostics: Diagnostics) -> Page | None:
     )
 
 
-def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, drafts: bool = False) -> Site:
-    """Builds the site model from parsed files and checks cross-file rules."""
+def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, drafts: bool = False, models: dict | None = None) -> Site:
+    """Builds the site model from parsed files and checks cross-file rules.
+
+    `models` keeps each file's model object between builds, keyed by path and
+    content digest, so unchanged files are not validated again.
+    """
+    builders = {"article": build_article, "page": build_page}
+    models = {} if models is None else models
+    used: set[tuple[str, str]] = set()
+
+    def model_of(source: SourceDoc):
+        key = (source.rel_path, source.digest)
+        used.add(key)
+        if key not in models:
+            local = Diagnostics()
+            models[key] = (builders.get(source.role, build_entity)(source, local), local.items)
+        model, problems = models[key]
+        diagnostics.extend(problems)
+        return model
+
     config_source = next((s for s in sources if s.role == "config"), None)
     config = build_config(config_source, diagnostics)
     site = Site(root=root, config=config, articles={}, entities={}, pages={}, static_files=[])
@@ -245,11 +263,10 @@ def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, draf
                 "id.duplicate",
                 f"duplicate id '{ident}': {claimed[folded]} has it already",
             )
-            # The file is left out, but its own problems are still reported.
-            {"article": build_article, "page": build_page}.get(source.role, build_entity)(source, diagnostics)
+            model_of(source)  # the file is left out, but its own problems are still reported
             continue
         if source.role == "article":
-            article = build_article(source, diagnostics)
+            article = model_of(source)
             if article is None:
                 continue
             claimed[folded] = source.rel_path
@@ -257,15 +274,17 @@ def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, draf
                 continue
             site.articles[article.id] = article
         elif source.role == "page":
-            page = build_page(source, diagnostics)
+            page = model_of(source)
             if page is not None and (drafts or not page.draft):
                 claimed[folded] = source.rel_path
                 site.pages[page.id] = page
         else:
-            entity = build_entity(source, diagnostics)
+            entity = model_of(source)
             claimed[folded] = source.rel_path
             if entity is not None:
                 site.entities[entity.id] = entity
+    for stale in set(models) - used:
+        del models[stale]
     check_references(site, claimed, diagnostics)
     return site
 
@@ -289,26 +308,26 @@ def check_references(site: Site, claimed: dict[str, str], diagnostics: Diagnosti
         diagnostics.error(position(owner, path), "ref.unknown", f"unknown entity '{target}'{did_you_mean(target, known)}")
         return False
 
+    # Failed references are only reported, never removed: each is an error,
+    # so nothing is rendered from them, and the loaded objects stay as their
+    # files say (they are reused by later builds while the files are unchanged).
     for article in site.articles.values():
         for field in reference_fields("article"):
-            values = getattr(article, field)
-            kept = [t for i, t in enumerate(values) if check(article, (field, i), t, None)]
-            setattr(article, field, kept)
+            for i, target in enumerate(getattr(article, field)):
+                check(article, (field, i), target, None)
     for entity in site.entities.values():
         fields = reference_fields(KIND_SINGULAR[entity.kind])
         for field, targets in list(entity.relations.items()):
             single = not isinstance(entity.doc.value.get(field), list)
-            kept = []
             for i, target in enumerate(targets):
                 path = (field,) if single else (field, i)
                 if target == entity.id:
                     diagnostics.error(position(entity, path), "ref.self", f"'{field}' refers to the entity itself")
-                elif check(entity, path, target, fields.get(field)):
-                    kept.append(target)
-            entity.relations[field] = kept
+                else:
+                    check(entity, path, target, fields.get(field))
         for fact in entity.facts:
-            if fact.value_ref is not None and not check(entity, ("facts", fact.index, "value"), fact.value_ref, None):
-                fact.value_ref = None
+            if fact.value_ref is not None:
+                check(entity, ("facts", fact.index, "value"), fact.value_ref, None)
     check_inline_links(site, claimed, diagnostics)
     for entity in site.entities.values():
         for fact in entity.facts:
