@@ -223,7 +223,7 @@ def test_wheel_ships_the_templates_and_schemas(tmp_path):
         pytest.skip("the 'build' package (test extras) is not installed")
     # Build from a copy, so that the test never writes into the checkout.
     src = tmp_path / "src"
-    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".git", ".venv", "output", "__pycache__", ".pytest_cache", "bench", "*.egg-info"))
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".git", ".venv", "output", "__pycache__", ".pytest_cache", "bench", "*.egg-info", ".node", "node_modules"))
     args = [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path / "dist"), str(src)]
     if importlib.util.find_spec("hatchling") is not None:
         args.insert(4, "--no-isolation")  # offline: use the installed backend
