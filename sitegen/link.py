@@ -70,6 +70,10 @@ class ArticleText:
     explicit: list[str]
     """Entities linked with [[...]], in order."""
     problems: list[Problem] = field(default_factory=list)
+    mention_order: list[str] = field(default_factory=list)
+    """Entities mentioned in the text, in order of first mention."""
+    sentences: dict[str, str] = field(default_factory=dict)
+    """Entity id → the sentence of its first mention."""
     _folded: tuple[str, list[int]] | None = None
 
     def folded(self) -> tuple[str, list[int]]:
@@ -304,6 +308,10 @@ class BodyLinker:
                 self.link_inline(token, heading, anchor, result, linked, lines)
                 anchor = None
         result.html = self.md.renderer.render(tokens, self.md.options, {})
+        result.mention_order = sorted(result.first_mentions, key=result.first_mentions.__getitem__)
+        result.sentences = {
+            entity_id: sentence_at(result.passages[index].text, offset) for entity_id, (index, offset) in result.first_mentions.items()
+        }
         return result
 
     @staticmethod
@@ -567,16 +575,14 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
     mentions: dict[str, list[Mention]] = defaultdict(list)
     for article_id in articles_by_date:
         article, text = site.articles[article_id], texts[article_id]
-        in_text = sorted(text.first_mentions, key=lambda e: text.first_mentions[e])
-        ordered = list(dict.fromkeys([*in_text, *text.explicit, *article.about, *article.mentions]))
+        ordered = list(dict.fromkeys([*text.mention_order, *text.explicit, *article.about, *article.mentions]))
         article_entities[article_id] = ordered
         for entity_id in ordered:
             where = text.first_mentions.get(entity_id)
             if where is None:
                 mentions[entity_id].append(Mention(article_id, "", None))
             else:
-                passage = text.passages[where[0]]
-                mentions[entity_id].append(Mention(article_id, sentence_at(passage.text, where[1]), passage.anchor))
+                mentions[entity_id].append(Mention(article_id, text.sentences[entity_id], text.passages[where[0]].anchor))
 
     checks = check_sources(site, texts, diagnostics)
     citations: dict[str, list[Citation]] = defaultdict(list)
