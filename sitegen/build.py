@@ -88,6 +88,7 @@ class Builder:
         """Output path → the keys its page read when it was last rendered."""
         self._digests: dict[str, int] = {}
         self._outputs: set[str] = set()
+        self._data_files: dict[str, tuple[int, bytes]] = {}
         """Every file the previous render made."""
 
     # -- load ---------------------------------------------------------------
@@ -235,13 +236,27 @@ class Builder:
                 files[plans[index].output], page_keys[plans[index].output] = data, keys
         diagnostics.extend(failed.values())
         result.rendered = sorted(files)
-        files["data/facts.json"] = facts_json(graph)
-        files["data/graph.json"] = graph_json(graph)
+        files.update(self.data_files(graph, digests))
         files.update(self.asset_files(diagnostics))
         if not failed:
             outputs = set(page_keys) | set(files)
             result.removed = self._outputs - outputs
             self._page_keys, self._digests, self._outputs = page_keys, digests, outputs
+        return files
+
+    def data_files(self, graph: Graph, digests: dict[str, int]) -> dict[str, bytes]:
+        """data/facts.json and data/graph.json, made again only when what they list changed."""
+        makers = {
+            "data/facts.json": (facts_json, ("entity:", "checks:", "card:")),
+            "data/graph.json": (graph_json, ("card:", "article-entities:", "entity:", "citations:")),
+        }
+        files = {}
+        for output, (make, prefixes) in makers.items():
+            digest = hash(tuple(item for item in digests.items() if item[0].startswith(prefixes)))
+            previous = self._data_files.get(output)
+            if previous is None or previous[0] != digest:
+                self._data_files[output] = (digest, make(graph))
+            files[output] = self._data_files[output][1]
         return files
 
     def asset_files(self, diagnostics: Diagnostics) -> dict[str, bytes]:

@@ -155,7 +155,10 @@ def key_digests(graph: Graph, source_digests: dict[str, str]) -> dict[str, int]:
         digests[f"card:{article.id}"] = hash(
             (article.title, str(article.date), str(article.updated), article.publisher, tuple(article.authors), article.summary or first_passage)
         )
-        digests[f"article-entities:{article.id}"] = hash(tuple(graph.article_entities.get(article.id, ())))
+        # Which entities an article names, and how (in its text or its front matter).
+        digests[f"article-entities:{article.id}"] = hash(
+            (tuple(graph.article_entities.get(article.id, ())), tuple(text.first_mentions), tuple(text.explicit), tuple(article.about))
+        )
         digests[f"citations:{article.id}"] = hash(
             tuple((c.fact.key, source_digests.get(site.entities[c.fact.entity_id].rel_path), c.check.status, c.check.anchor) for c in graph.citations.get(article.id, ()))
         )

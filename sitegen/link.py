@@ -534,9 +534,10 @@ def build_series(entity: Entity, diagnostics: Diagnostics) -> list[ClaimSeries]:
         preferred = [f for f in live if f.rank == "preferred"]
         current = (preferred or live)[-1]
         disputed: set[str] = set()
+        keys = {fact.key: value_key(fact) for fact in live}
         for i, a in enumerate(live):
             for b in live[i + 1 :]:
-                if value_key(a) != value_key(b) and _overlap(a, b):
+                if keys[a.key] != keys[b.key] and _overlap(a, b):
                     disputed.update((a.key, b.key))
                     diagnostics.warning(
                         position(entity, ("facts", b.index)),
