@@ -89,6 +89,8 @@ class Builder:
         self._digests: dict[str, int] = {}
         self._outputs: set[str] = set()
         self._data_files: dict[str, tuple[int, bytes]] = {}
+        self._pages_by_key: dict[str, set[str]] = {}
+        """Key → outputs whose page read it (the reverse of `_page_keys`)."""
         """Every file the previous render made."""
 
     # -- load ---------------------------------------------------------------
@@ -218,14 +220,17 @@ class Builder:
         digests = key_digests(graph, self.source_digests())
         digests["outputs"] = hash(tuple(p.output for p in plans))
         previous_keys, previous_digests = self._page_keys, self._digests
+        changed_keys = {k for k, v in digests.items() if previous_digests.get(k) != v}
+        changed_keys.update(set(previous_digests) - set(digests))
+        stale_outputs = {output for key in changed_keys for output in self._pages_by_key.get(key, ())}
         page_keys: dict[str, frozenset[str]] = {}
         dirty: list[int] = []
         for index, plan in enumerate(plans):
             keys = previous_keys.get(plan.output)
-            if keys is not None and all(digests.get(k) == previous_digests.get(k) for k in keys):
-                page_keys[plan.output] = keys
-            else:
+            if keys is None or plan.output in stale_outputs:
                 dirty.append(index)
+            else:
+                page_keys[plan.output] = keys
         files: dict[str, bytes] = {}
         failed: dict[tuple, Diagnostic] = {}
         report = (lambda done, total: progress("rendering", done, total)) if progress else None
@@ -241,8 +246,22 @@ class Builder:
         if not failed:
             outputs = set(page_keys) | set(files)
             result.removed = self._outputs - outputs
+            self.index_keys(previous_keys, page_keys)
             self._page_keys, self._digests, self._outputs = page_keys, digests, outputs
         return files
+
+    def index_keys(self, previous: dict[str, frozenset[str]], current: dict[str, frozenset[str]]) -> None:
+        """Keeps `_pages_by_key` (key → the pages that read it) in step with the pages' keys."""
+        if not previous:
+            self._pages_by_key = {}
+        for output in set(previous) | set(current):
+            old, new = previous.get(output, frozenset()), current.get(output, frozenset())
+            if old is new:
+                continue
+            for key in old - new:
+                self._pages_by_key[key].discard(output)
+            for key in new - old:
+                self._pages_by_key.setdefault(key, set()).add(output)
 
     def data_files(self, graph: Graph, digests: dict[str, int]) -> dict[str, bytes]:
         """data/facts.json and data/graph.json, made again only when what they list changed."""

@@ -67,7 +67,8 @@ class RecordingShaper(Shaper):
     def source_data(self, entity, check):
         self.record(f"entity:{entity.id}", f"checks:{entity.id}")
         if check.status != "external":
-            self.record(f"card:{check.source.source}")
+            # The link quotes the cited paragraph, so the article's body counts.
+            self.record(f"card:{check.source.source}", f"article:{check.source.source}")
         return super().source_data(entity, check)
 
     def resolve_wikilinks(self, text):

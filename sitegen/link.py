@@ -74,6 +74,8 @@ class ArticleText:
     """Entities mentioned in the text, in order of first mention."""
     sentences: dict[str, str] = field(default_factory=dict)
     """Entity id → the sentence of its first mention."""
+    quotes: dict[str, int | None] = field(default_factory=dict)
+    """Quote → passage where it was found (None: not found); filled as quotes are checked."""
     _folded: tuple[str, list[int]] | None = None
 
     def folded(self) -> tuple[str, list[int]]:
@@ -420,7 +422,13 @@ class BodyLinker:
 
 
 def find_quote(text: ArticleText, quote: str) -> int | None:
-    """The index of the passage where the quote starts, or None."""
+    """The index of the passage where the quote starts, or None (remembered per body)."""
+    if quote not in text.quotes:
+        text.quotes[quote] = _find_quote(text, quote)
+    return text.quotes[quote]
+
+
+def _find_quote(text: ArticleText, quote: str) -> int | None:
     folded, starts = text.folded()
     needle = fold(quote)
     if not needle:

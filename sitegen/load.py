@@ -77,8 +77,9 @@ def walk_files(root: Path, folder: str) -> list[str]:
     base = root / folder
     if not base.is_dir() or (base.is_symlink() and not _inside(base, real_root)):
         return []
+    prefix = len(str(root).rstrip(os.sep)) + 1
     found: list[str] = []
-    pending = [base]
+    pending = [str(base)]
     while pending:
         here = pending.pop()
         try:
@@ -92,9 +93,9 @@ def walk_files(root: Path, folder: str) -> list[str]:
             if entry.is_symlink() and not _inside(Path(entry.path), real_root):
                 continue
             if entry.is_dir():
-                pending.append(Path(entry.path))
+                pending.append(entry.path)
             elif entry.is_file():
-                found.append(Path(entry.path).relative_to(root).as_posix())
+                found.append(entry.path[prefix:].replace(os.sep, "/"))
     return sorted(found)
 
 

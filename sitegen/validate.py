@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from pathlib import PurePosixPath
 
 from sitegen.diagnostics import Diagnostics, Position, did_you_mean
 from sitegen.load import SourceDoc
@@ -40,7 +39,10 @@ def position(source: SourceDoc | Entity | Article | Page, path: tuple = (), key:
 
 
 def file_id(rel_path: str) -> str:
-    return PurePosixPath(rel_path).stem
+    """The id a file gives its article, page or entity: its name without the extension."""
+    name = rel_path.rsplit("/", 1)[-1]
+    stem, dot, _ = name.rpartition(".")
+    return stem if dot and stem else name
 
 
 def check_id(source: SourceDoc, diagnostics: Diagnostics) -> bool:
