@@ -67,8 +67,8 @@ class RecordingShaper(Shaper):
     def source_data(self, entity, check):
         self.record(f"entity:{entity.id}", f"checks:{entity.id}")
         if check.status != "external":
-            # The link quotes the cited paragraph, so the article's body counts.
-            self.record(f"card:{check.source.source}", f"article:{check.source.source}")
+            # The link quotes the cited paragraph, so that paragraph counts.
+            self.record(f"card:{check.source.source}", f"passage:{check.source.source}#{check.anchor}")
         return super().source_data(entity, check)
 
     def resolve_wikilinks(self, text):
@@ -160,6 +160,10 @@ def key_digests(graph: Graph, source_digests: dict[str, str]) -> dict[str, int]:
         digests[f"article-entities:{article.id}"] = hash(
             (tuple(graph.article_entities.get(article.id, ())), tuple(text.first_mentions), tuple(text.explicit), tuple(article.about))
         )
+        for citation in graph.citations.get(article.id, ()):
+            anchor = citation.check.anchor
+            passage = next((p.text for p in text.passages if p.anchor == anchor), "") if anchor else ""
+            digests[f"passage:{article.id}#{anchor}"] = hash(passage)
         digests[f"citations:{article.id}"] = hash(
             tuple((c.fact.key, source_digests.get(site.entities[c.fact.entity_id].rel_path), c.check.status, c.check.anchor) for c in graph.citations.get(article.id, ()))
         )
