@@ -40,6 +40,7 @@ EXCLUDED = (
     ".related",  # entities sharing articles: names of other entities, not this page's content
     ".infobox",  # the current values, repeated from the facts
     "section[aria-labelledby='in-this-article']",  # an article's list of the entities it names
+    ".feed-link",  # "Follow ... (Atom feed)"
     ".visually-hidden",
 )
 """Parts of the default theme's pages that only repeat what other pages say."""
