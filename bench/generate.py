@@ -42,7 +42,7 @@ KINDS = ("people", "places", "organisations", "events")
 START = dt.date(2015, 1, 1)
 SPAN_DAYS = (dt.date(2024, 12, 31) - START).days
 BODY_MEAN = 5150          # target mean body size in bytes (52 MB per 10,000)
-AVG_SENTENCE = 87         # measured mean bytes per emitted sentence incl. separators
+AVG_SENTENCE = 86.5       # measured mean bytes per emitted sentence incl. separators
 
 VOCAB = set()
 for _lst in (W.NOUNS, W.ADJECTIVES, W.ADVERBS, W.OFFICIALS, W.SPEAKERS, W.TIMES,
@@ -154,7 +154,7 @@ class Generator:
     def free_name(self, name):
         return name.lower() not in self.taken
 
-    def new_id(self, name, kind_hint=""):
+    def new_id(self, name):
         base = slugify(name)[:60].strip("-")
         cand = base
         n = 2
@@ -489,9 +489,9 @@ class Generator:
                 if self.claim_name(cand):
                     name = cand
                     break
-            e.name = cand_name = name
+            e.name = name
             e.the = True
-            e.id = self.new_id(cand_name)
+            e.id = self.new_id(name)
             e.places = [where]
             if len(places) > 1 and r.random() < 0.4:
                 extra = [p for p in places[:4] if p is not where]
@@ -1141,9 +1141,9 @@ class Generator:
         art = "an" if summary[:1].lower() in "aeiou" else "a"
         opening = f"{cap(e.ref())} is {art} {summary[:1].lower() + summary[1:]}."
         paras = []
-        for j in range(rng.randint(1, 4)):
+        for j in range(rng.randint(1, 5)):
             sents = [opening] if j == 0 else []
-            for _ in range(rng.randint(2, 4)):
+            for _ in range(rng.randint(2, 5)):
                 sents.append(cap(rng.choice(self.FILLER).format_map(Fill())))
             paras.append(" ".join(sents))
         return paras
@@ -1199,7 +1199,7 @@ class Generator:
         if e.aliases:
             L.append("aliases: [" + ", ".join(yq(x) for x in e.aliases) + "]")
         L.append(f"summary: {yq(e.summary)}")
-        if rng.random() < 0.85:
+        if rng.random() < 0.95:
             L.append("description: |")
             for j, para in enumerate(self.description(e, rng, Fill)):
                 if j:
