@@ -261,12 +261,14 @@ def join_wrapped_lines(children: list[Token]) -> list[Token]:
 class BodyLinker:
     """Links one article body: resolves wikilinks, links mentions, numbers passages."""
 
-    def __init__(self, md: MarkdownIt, names: NameIndex, entities: dict[str, Entity], urls: Urls, autolink: str):
+    def __init__(self, md: MarkdownIt, names: NameIndex, entities: dict[str, Entity], urls: Urls, autolink: str, failed: set[str] = frozenset()):
         self.md = md
         self.names = names
         self.entities = entities
         self.urls = urls
         self.autolink = autolink
+        self.failed = failed
+        """Ids of fact sheets that failed to load: links to them are not reported again."""
 
     def resolve(self, target: str) -> str | None:
         if target in self.entities:
@@ -355,7 +357,8 @@ class BodyLinker:
                     ids = self.names.lookup.get(target.casefold(), [])
                     why = f"'{target}' names several entities ({', '.join(ids)}); link by id" if ids else f"unknown entity '{target}' in [[...]]{did_you_mean(target, self.entities)}"
                     code = "ref.ambiguous" if ids else "ref.unknown"
-                    result.problems.append(Problem(*self.wikilink_position(inline, child, lines, cursor), code, why))
+                    if ids or target.lower() not in self.failed:
+                        result.problems.append(Problem(*self.wikilink_position(inline, child, lines, cursor), code, why))
                     text = Token("text", "", 0)
                     text.content = label or target
                     children.append(text)
@@ -570,7 +573,7 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
     urls = Urls(site.config.base_path)
     names = build_name_index(site.entities)
     report_ambiguous_names(site, names, diagnostics)
-    linker = BodyLinker(md, names, site.entities, urls, site.config.autolink)
+    linker = BodyLinker(md, names, site.entities, urls, site.config.autolink, site.failed_entities)
     texts = dict(texts or {})
     unlinked = [article for article in site.articles.values() if article.id not in texts]
     for article, text in zip(unlinked, map_shared(_link_body, linker, [a.body for a in unlinked])):

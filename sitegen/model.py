@@ -164,3 +164,5 @@ class Site:
     pages: dict[str, Page]
     static_files: list[str]
     """Site-relative paths of files under static/."""
+    failed_entities: set[str] = field(default_factory=set)
+    """Ids of fact sheets that exist but could not be loaded (their own errors say why)."""

@@ -55,7 +55,7 @@ def make_environment(site_root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.filters["tojson_ld"] = lambda value: Markup(json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1).replace("</", "<\\/"))
+    env.filters["tojson_ld"] = lambda value: Markup(json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"))
     return env
 
 
@@ -152,6 +152,9 @@ class Shaper:
         self.md = make_markdown(self.config.raw_html)
         self.entity_linker = None
         self.env = env
+        # Cards are the same on every page of one build, so each is made once.
+        self._entity_cards: dict[str, dict] = {}
+        self._article_cards: dict[str, dict] = {}
 
     # -- shared pieces ------------------------------------------------------
 
@@ -234,6 +237,13 @@ class Shaper:
         return WIKILINK.sub(replace, text)
 
     def entity_card(self, entity_id: str) -> dict:
+        """Name, link, kind and summary of an entity; shared by every page that lists it."""
+        card = self._entity_cards.get(entity_id)
+        if card is None:
+            card = self._entity_cards[entity_id] = self._make_entity_card(entity_id)
+        return card
+
+    def _make_entity_card(self, entity_id: str) -> dict:
         entity = self.site.entities[entity_id]
         return {
             "id": entity.id,
@@ -244,6 +254,13 @@ class Shaper:
         }
 
     def article_card(self, article_id: str) -> dict:
+        """Title, link, date and summary of an article; shared by every page that lists it."""
+        card = self._article_cards.get(article_id)
+        if card is None:
+            card = self._article_cards[article_id] = self._make_article_card(article_id)
+        return card
+
+    def _make_article_card(self, article_id: str) -> dict:
         article = self.site.articles[article_id]
         return {
             "id": article.id,

@@ -11,6 +11,7 @@ problems in an overlay; the server never dies of a content error.
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import mimetypes
@@ -29,6 +30,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from sitegen.build import Builder
+from sitegen.search import add_search_index
 from sitegen.diagnostics import Diagnostic, summary_line
 from sitegen.watch import ChangeWatcher
 from sitegen.write import OutputError, write_output
@@ -320,6 +322,10 @@ class Preview:
         changed = False
         try:
             result = self.builder.render()
+            if not self.built_once:
+                # The search index is made from the whole site, so only at the
+                # start; restart the preview to search newer pages.
+                add_search_index(result)
             errors = format_errors(result.diagnostics)
             for diagnostic in result.diagnostics:
                 self.log(diagnostic.format(), file=sys.stderr)
@@ -340,6 +346,7 @@ class Preview:
             traceback.print_exc()
             errors = [f"sitegen: error: internal error during rebuild: {type(err).__name__}: {err} (see the terminal)"]
         self.state.publish(changed, errors)
+        gc.collect()  # now that readers have the new pages; see build.gc_paused
 
 
 def serve(root: Path, args) -> int:
@@ -362,13 +369,13 @@ def serve(root: Path, args) -> int:
     watcher = ChangeWatcher(root)
     watcher.start()
     stop = threading.Event()
-    preview.rebuild()
-    thread = threading.Thread(target=server.serve_forever, name="sitegen-http", daemon=True)
-    thread.start()
-    print(f"serving {root} at {url} (Ctrl-C to stop)", flush=True)
-    if getattr(args, "open", False):
-        webbrowser.open(url)
     try:
+        preview.rebuild()
+        thread = threading.Thread(target=server.serve_forever, name="sitegen-http", daemon=True)
+        thread.start()
+        print(f"serving {root} at {url} (Ctrl-C to stop)", flush=True)
+        if getattr(args, "open", False):
+            webbrowser.open(url)
         while True:
             batch = watcher.next_batch(stop)
             if batch is None:

@@ -29,7 +29,7 @@ from sitegen.schema import ID_PATTERN, parse_date, reference_fields, validate
 from sitegen.yamldoc import YamlDoc
 
 WIKILINK_VALUE = re.compile(r"^\[\[\s*([^\]|]+?)\s*\]\]$")
-RESERVED_PAGE_IDS = {"articles", "tags", "timeline", "search", "data", "graph", "static", "feeds", *KINDS}
+RESERVED_PAGE_IDS = {"articles", "tags", "timeline", "search", "data", "graph", "static", "feeds", "assets", "pagefind", *KINDS}
 
 
 def position(source: SourceDoc | Entity | Article | Page, path: tuple = (), key: bool = False) -> Position:
@@ -287,6 +287,7 @@ def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, draf
                 site.entities[entity.id] = entity
     for stale in set(models) - used:
         del models[stale]
+    site.failed_entities = {key.split(":", 1)[1] for key in claimed if key.startswith("entity:")} - {e.lower() for e in site.entities}
     check_references(site, claimed, diagnostics)
     return site
 

@@ -112,6 +112,7 @@ class ChangeWatcher:
 def watch_build(root: Path, out_dir: Path, args) -> int:
     """`sitegen build --watch`: build, then rebuild the output in place on every change."""
     from sitegen.build import Builder
+    from sitegen.search import add_search_index
     from sitegen.cli import print_diagnostics, print_summary
     from sitegen.write import OutputError, check_output_folder, write_output
 
@@ -128,6 +129,8 @@ def watch_build(root: Path, out_dir: Path, args) -> int:
     try:
         while True:
             result = builder.render()
+            if first:
+                add_search_index(result)  # made from the whole site: at the start only
             print_diagnostics(result.diagnostics)
             if result.failed(args.strict):
                 print_summary(result.errors, result.warnings)
