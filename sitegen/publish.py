@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen import __version__
-from sitegen.write import MANIFEST
+from sitegen.write import MANIFEST, unsafe_target
 
 GIT_TIMEOUT = 600
 RSYNC_TIMEOUT = 3600
@@ -176,15 +176,9 @@ def output_files(build_dir: Path) -> list[str]:
 
 def check_folder_target(dest: Path, site_root: Path) -> None:
     """Refuses a folder whose contents must not be replaced by a site."""
-    site = site_root.resolve()
-    target = dest.resolve()
-    if target == site or site.is_relative_to(target):
-        raise PublishError(f"refusing to publish to {dest}: it is or contains the site folder")
-    for source in ("content", "templates", "static"):
-        if target.is_relative_to(site / source):
-            raise PublishError(f"refusing to publish to {dest}: it is inside the site's {source}/ folder")
-    if dest.exists() and not dest.is_dir():
-        raise PublishError(f"refusing to publish to {dest}: it is a file, not a folder")
+    reason = unsafe_target(site_root, dest)
+    if reason is not None:
+        raise PublishError(f"refusing to publish to {dest}: {reason}")
     if (dest / MANIFEST).exists():
         raise PublishError(f"refusing to publish to {dest}: it is a build output folder (sitegen build writes there); publish to another folder")
     if dest.is_dir() and any(dest.iterdir()) and not (dest / "index.html").exists():

@@ -42,20 +42,29 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def unsafe_target(site_root: Path, target: Path) -> str | None:
+    """Why a built site must not be put in `target` (it overlaps the sources,
+    or is a file), or None when it may."""
+    site = site_root.resolve()
+    resolved = target.resolve()
+    if resolved == site or site.is_relative_to(resolved):
+        return "it is or contains the site folder"
+    for source in ("content", "templates", "static"):
+        if resolved.is_relative_to(site / source):
+            return f"it is inside the site's {source}/ folder"
+    if target.exists() and not target.is_dir():
+        return "it is a file, not a folder"
+    return None
+
+
 def check_output_folder(site_root: Path, out_dir: Path) -> None:
     """Refuse an output folder that is, contains or lies inside the site's sources,
     or that holds files sitegen did not make."""
-    site = site_root.resolve()
-    out = out_dir.resolve()
-    if out == site or site.is_relative_to(out):
-        raise OutputError(f"refusing to write to {out_dir}: it is or contains the site folder")
-    for source in ("content", "templates", "static"):
-        if out.is_relative_to(site / source):
-            raise OutputError(f"refusing to write to {out_dir}: it is inside the site's {source}/ folder")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"refusing to write to {out_dir}: it is a file, not a folder")
-    if out_dir.is_dir() and not (out_dir / MANIFEST).exists() and not (out_dir / JOURNAL).exists() and any(out_dir.iterdir()):
-        raise OutputError(f"refusing to write to {out_dir}: the folder is not empty and was not made by sitegen")
+    reason = unsafe_target(site_root, out_dir)
+    if reason is None and out_dir.is_dir() and not (out_dir / MANIFEST).exists() and not (out_dir / JOURNAL).exists() and any(out_dir.iterdir()):
+        reason = "the folder is not empty and was not made by sitegen"
+    if reason is not None:
+        raise OutputError(f"refusing to write to {out_dir}: {reason}")
 
 
 def read_manifest(out_dir: Path) -> dict[str, str]:
