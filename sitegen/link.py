@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -163,6 +164,15 @@ class Graph:
     """All article ids, newest first."""
 
 
+def text_token(content: str, joined: bool = False) -> Token:
+    """A markdown-it text token; `joined` marks one merged from several source lines."""
+    token = Token("text", "", 0)
+    token.content = content
+    if joined:
+        token.meta = {"joined": True}
+    return token
+
+
 # --------------------------------------------------------------------------
 # names
 
@@ -242,17 +252,11 @@ def join_wrapped_lines(children: list[Token]) -> list[Token]:
         if child.type in ("text", "softbreak") and out and out[-1].type == "text" and (child.type == "softbreak" or out[-1].meta.get("joined")):
             piece = "\n" if child.type == "softbreak" else child.content
             if not out[-1].meta.get("joined"):
-                joined = Token("text", "", 0)
-                joined.content = out[-1].content
-                joined.meta = {"joined": True}
-                out[-1] = joined
+                out[-1] = text_token(out[-1].content, joined=True)
             out[-1].content += piece
             continue
         if child.type == "softbreak" and (not out or out[-1].type != "text"):
-            joined = Token("text", "", 0)
-            joined.content = "\n"
-            joined.meta = {"joined": True}
-            out.append(joined)
+            out.append(text_token("\n", joined=True))
             continue
         out.append(child)
     return out
@@ -280,9 +284,7 @@ class BodyLinker:
         entity = self.entities[entity_id]
         opening = Token("link_open", "a", 1)
         opening.attrs = {"href": self.urls.entity(entity.kind, entity_id), "class": f"entity entity-{KIND_SINGULAR[entity.kind]}"}
-        text = Token("text", "", 0)
-        text.content = label
-        return [opening, text, Token("link_close", "a", -1)]
+        return [opening, text_token(label), Token("link_close", "a", -1)]
 
     def run(self, body: str) -> ArticleText:
         tokens = self.md.parse(body, {})
@@ -359,20 +361,17 @@ class BodyLinker:
                     code = "ref.ambiguous" if ids else "ref.unknown"
                     if ids or target.lower() not in self.failed:
                         result.problems.append(Problem(*self.wikilink_position(inline, child, lines, cursor), code, why))
-                    text = Token("text", "", 0)
-                    text.content = label or target
-                    children.append(text)
-                    plain.append(text.content)
-                    plain_length += len(text.content)
+                    children.append(text_token(label or target))
+                    plain.append(label or target)
+                    plain_length += len(label or target)
                     continue
                 label = label or (target if target != entity_id else self.entities[entity_id].name)
                 note_mention(entity_id, plain_length)
                 if entity_id not in result.explicit:
                     result.explicit.append(entity_id)
                 linked.add(entity_id)
-                children.extend(self.link_tokens(entity_id, label) if link_depth == 0 else [Token("text", "", 0)])
-                if link_depth:
-                    children[-1].content = label
+                # Inside a Markdown link the label stays plain text: links do not nest.
+                children.extend(self.link_tokens(entity_id, label) if link_depth == 0 else [text_token(label)])
                 plain.append(label)
                 plain_length += len(label)
                 self.wikilink_position(inline, child, lines, cursor)
@@ -408,15 +407,11 @@ class BodyLinker:
                 continue
             linked.add(entity_id)
             if start > position:
-                piece = Token("text", "", 0)
-                piece.content = text[position:start]
-                out.append(piece)
+                out.append(text_token(text[position:start]))
             out.extend(self.link_tokens(entity_id, text[start:end]))
             position = end
         if position < len(text):
-            piece = Token("text", "", 0)
-            piece.content = text[position:]
-            out.append(piece)
+            out.append(text_token(text[position:]))
         return out
 
 
@@ -520,14 +515,43 @@ def _sort_time(fact: Fact) -> tuple:
     return (day is None, day or dt.date.min, as_day(end) or dt.date.max, fact.index)
 
 
-def _overlap(a: Fact, b: Fact) -> bool:
-    a_start, a_end = (as_day(x) for x in a.time_range)
-    b_start, b_end = (as_day(x) for x in b.time_range)
-    if a_start is None and a_end is None or b_start is None and b_end is None:
-        return a_start is None and a_end is None and b_start is None and b_end is None
-    low = max(a_start or dt.date.min, b_start or dt.date.min)
-    high = min(a_end or dt.date.max, b_end or dt.date.max)
-    return low <= high
+def _conflicts(facts: list[Fact], keys: dict[str, str]) -> tuple[list[tuple[Fact, Fact, int]], set[str]]:
+    """Facts whose times overlap but whose values differ, found by one sweep
+    over start times (a series may hold thousands of facts): (fact, a fact it
+    conflicts with, how many it conflicts with) for each, and all their keys.
+    Undated facts conflict only with undated ones."""
+    def span(fact: Fact) -> tuple[dt.date, dt.date]:
+        start, end = (as_day(x) for x in fact.time_range)
+        return (start or dt.date.min, end or dt.date.max) if start or end else (dt.date.min, dt.date.max)
+
+    found: list[tuple[Fact, Fact, int]] = []
+    disputed: set[str] = set()
+    for group in ([f for f in facts if f.time_range == (None, None)], [f for f in facts if f.time_range != (None, None)]):
+        running: list[tuple[dt.date, int, Fact]] = []  # heap by end
+        by_value: dict[str, dict[str, Fact]] = {}  # value → running facts with it
+        undisputed: dict[str, Fact] = {}
+        for number, fact in enumerate(sorted(group, key=lambda f: (span(f)[0], _sort_time(f)))):
+            start, end = span(fact)
+            while running and running[0][0] < start:
+                gone = heapq.heappop(running)[2]
+                same = by_value[keys[gone.key]]
+                del same[gone.key]
+                if not same:
+                    del by_value[keys[gone.key]]
+                undisputed.pop(gone.key, None)
+            # every running fact holds on `start`: if two values are among them, all are disputed
+            others = len(running) - len(by_value.get(keys[fact.key], ()))
+            if others:
+                partner = next(iter(next(v for k, v in by_value.items() if k != keys[fact.key]).values()))
+                found.append((fact, partner, others))
+                disputed.update(undisputed)
+                disputed.add(fact.key)
+                undisputed.clear()
+            else:
+                undisputed[fact.key] = fact
+            heapq.heappush(running, (end, number, fact))
+            by_value.setdefault(keys[fact.key], {})[fact.key] = fact
+    return found, disputed
 
 
 def value_key(fact: Fact) -> str:
@@ -544,17 +568,14 @@ def build_series(entity: Entity, diagnostics: Diagnostics) -> list[ClaimSeries]:
         live = [f for f in facts if f.rank != "deprecated"] or facts
         preferred = [f for f in live if f.rank == "preferred"]
         current = (preferred or live)[-1]
-        disputed: set[str] = set()
-        keys = {fact.key: value_key(fact) for fact in live}
-        for i, a in enumerate(live):
-            for b in live[i + 1 :]:
-                if keys[a.key] != keys[b.key] and _overlap(a, b):
-                    disputed.update((a.key, b.key))
-                    diagnostics.warning(
-                        position(entity, ("facts", b.index)),
-                        "fact.disputed",
-                        f"'{facts[0].claim}' of '{entity.id}' is disputed: '{b.value}' here, '{a.value}' at line {entity.doc.position(('facts', a.index))[0]}, for the same time",
-                    )
+        conflicts, disputed = _conflicts(live, {fact.key: value_key(fact) for fact in live})
+        for b, a, count in conflicts:
+            more = f" and {count - 1} more" if count > 1 else ""
+            diagnostics.warning(
+                position(entity, ("facts", b.index)),
+                "fact.disputed",
+                f"'{facts[0].claim}' of '{entity.id}' is disputed: '{b.value}' here, '{a.value}' at line {entity.doc.position(('facts', a.index))[0]}{more}, for the same time",
+            )
         series.append(ClaimSeries(facts[0].claim, facts, current, disputed))
     return series
 

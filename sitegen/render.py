@@ -22,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from sitegen import __version__
+from sitegen.graphs import BAND_THRESHOLD, entity_graph, kind_links, relation_rows, ring_order, site_edges, site_graph_svg
 from sitegen.link import ClaimSeries, Graph, SourceCheck
 from sitegen.markdown import fold, make_markdown
 from sitegen.model import KIND_SINGULAR, KIND_TITLES, KINDS, Article, Entity, Fact
@@ -158,6 +159,9 @@ class Shaper:
 
     # -- shared pieces ------------------------------------------------------
 
+    def record(self, *keys: str) -> None:
+        """Notes pieces of the graph a page reads directly (see deps.RecordingShaper)."""
+
     def absolute(self, url: str) -> str:
         """An absolute URL when base_url is set, else the root-relative one."""
         if not self.config.base_url:
@@ -169,6 +173,7 @@ class Shaper:
         nav = [{"title": "Articles", "url": self.urls.page("articles/")}]
         nav += [{"title": KIND_TITLES[k], "url": self.urls.kind_index(k)} for k in KINDS]
         nav += [{"title": "Timeline", "url": self.urls.page("timeline/")}]
+        nav += [{"title": "Graph", "url": self.urls.page("graph/")}]
         nav += [
             {"title": p.title, "url": self.urls.page(f"{p.id}/")}
             for p in sorted(self.site.pages.values(), key=lambda p: (p.weight, p.title))
@@ -475,10 +480,11 @@ class Shaper:
         entity = self.site.entities[entity_id]
         series = self.graph.series.get(entity_id, [])
         claims = []
-        for item in series:
+        for number, item in enumerate(series, 1):
             facts = [self.fact_data(entity, f, item) for f in item.facts]
             current = next(f for f in facts if f["current"])
             claims.append({
+                "id": f"claim-{number}",
                 "claim": item.claim,
                 "current": current,
                 "disputed": bool(item.disputed),
@@ -514,6 +520,40 @@ class Shaper:
             "mentions": mentions,
             "related": related,
             "timeline": self.event_timeline(entity) if entity.kind == "events" else None,
+            "graph": self.entity_graph(entity_id),
+        }
+
+    def entity_graph(self, entity_id: str) -> dict | None:
+        """The SVG of an entity's connections: {"svg", "shown", "total"}, or None."""
+        return entity_graph(self, entity_id)
+
+    def graph_page(self, focus: str | None = None) -> dict:
+        """`/graph/` (every relation) or `/graph/<kind>/` (the relations of one kind)."""
+        path = f"graph/{focus}/" if focus else "graph/"
+        title = f"Graph: {KIND_TITLES[focus]}" if focus else "Graph"
+        order = ring_order(self)
+        kinds = [k for k in KINDS if any(self.site.entities[e].kind == k for e in order)]
+        views = [{"title": "All", "url": self.urls.page("graph/"), "current": focus is None}]
+        views += [{"title": KIND_TITLES[k], "url": self.urls.page(f"graph/{k}/"), "current": focus == k} for k in kinds]
+        listed = [k for k in kinds if focus in (None, k)]
+        bands = focus is None and len(site_edges(self)) > BAND_THRESHOLD
+        links = [] if focus else [
+            {"a": KIND_TITLES[link["a"]], "b": KIND_TITLES[link["b"]], "count": link["count"], "labels": [{"label": label, "count": n} for label, n in link["labels"]], "url": self.urls.page(f"graph/{link['a']}/")}
+            for link in kind_links(self)
+        ]
+        return {
+            "page": self.page_data(title, path, jsonld=self.collection_jsonld(title, path)),
+            "heading": title,
+            "focus": KIND_TITLES[focus].lower() if focus else "",
+            "bands": bands,
+            "views": views,
+            "svg": site_graph_svg(self, focus),
+            "links": links,
+            "groups": [
+                {"id": k, "title": KIND_TITLES[k], "url": self.urls.page(f"graph/{k}/"), "rows": relation_rows(self, [e for e in order if self.site.entities[e].kind == k], with_relations=not bands)}
+                for k in listed
+            ],
+            "count": len(order),
         }
 
     def entity_attributes(self, entity: Entity) -> list[dict]:
@@ -667,6 +707,10 @@ def plan_pages(graph: Graph, shaper: Shaper) -> list[PagePlan]:
     for page_id in sorted(site.pages):
         add(f"{page_id}/", "page.html", lambda p=page_id: shaper.free_page(p))
     add("timeline/", "timeline.html", shaper.timeline)
+    add("graph/", "graph.html", shaper.graph_page)
+    for kind in KINDS:
+        if any(e.kind == kind for e in site.entities.values()):
+            add(f"graph/{kind}/", "graph.html", lambda k=kind: shaper.graph_page(k))
     if site.config.search:
         add("search/", "search.html", shaper.search)
     add("404.html", "404.html", shaper.not_found)
@@ -675,9 +719,3 @@ def plan_pages(graph: Graph, shaper: Shaper) -> list[PagePlan]:
     add("sitemap.xml", "sitemap.xml", lambda: shaper.sitemap([p for p in html_pages if p.output != "404.html"]))
     add("robots.txt", "robots.txt", lambda: {"sitemap_url": shaper.absolute(shaper.urls.page("sitemap.xml")) if site.config.base_url else ""})
     return plans
-
-
-def render_page(env: jinja2.Environment, shaper: Shaper, plan: PagePlan) -> bytes:
-    context = plan.context()
-    context["site"] = shaper.site_data()
-    return env.get_template(plan.template).render(context).encode("utf-8")
