@@ -567,7 +567,8 @@ def main(argv=None):
     ap.add_argument("--no-serve", action="store_true", help="skip the serve measurements")
     ap.add_argument("--no-hugo", action="store_true", help="skip Hugo")
     ap.add_argument("--build-timeout", type=float, default=3600, help="seconds per build")
-    ap.add_argument("--serve-timeout", type=float, default=1800, help="seconds for serve to answer")
+    ap.add_argument("--serve-timeout", type=float, default=None,
+                    help="seconds for serve to answer 200 on / (default: 3x the cold build + 60, at least 300)")
     ap.add_argument("--edit-timeout", type=float, default=120, help="seconds for an edit to show")
     ap.add_argument("--output", help="results JSON path (default bench/results/<time>.json)")
     args = ap.parse_args(argv)
@@ -588,7 +589,11 @@ def main(argv=None):
                  "bytes_bodies": idx["bytes_bodies"], "site": os.path.relpath(site, REPO)}
         entry["sitegen"] = bench_sitegen_builds(d, site, args.runs, args.build_timeout)
         if not args.no_serve:
-            entry["serve"] = bench_serve(d, site, idx, args.runs, args.serve_timeout, args.edit_timeout)
+            serve_timeout = args.serve_timeout
+            if serve_timeout is None:
+                cold = entry["sitegen"]["cold_s"]
+                serve_timeout = max(300.0, 3 * cold["max"] + 60) if cold else 300.0
+            entry["serve"] = bench_serve(d, site, idx, args.runs, serve_timeout, args.edit_timeout)
         if not args.no_hugo:
             entry["hugo"] = bench_hugo(d, site, stamp, args.runs, args.build_timeout)
         sg, hg = entry["sitegen"], entry.get("hugo") or {}
