@@ -63,9 +63,9 @@ def role_of(rel_path: str) -> str | None:
 
 def _inside(path: Path, root: Path) -> bool:
     try:
-        path.resolve().relative_to(root)
+        path.resolve(strict=True).relative_to(root)
         return True
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # outside, dangling, or a loop (RuntimeError before 3.13)
         return False
 
 
@@ -77,9 +77,10 @@ def walk_files(root: Path, folder: str) -> list[str]:
     base = root / folder
     if not base.is_dir() or (base.is_symlink() and not _inside(base, real_root)):
         return []
-    prefix = len(str(root).rstrip(os.sep)) + 1
+    top = os.path.abspath(root)
+    prefix = len(top.rstrip(os.sep)) + 1
     found: list[str] = []
-    pending = [str(base)]
+    pending = [os.path.normpath(os.path.join(top, folder))]
     while pending:
         here = pending.pop()
         try:

@@ -244,3 +244,14 @@ def test_wheel_ships_the_templates_and_schemas(tmp_path):
     assert {"sitegen/schemas/person.schema.json", "sitegen/schemas/common.schema.json", "sitegen/cli.py"} <= names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "sitegen = sitegen.cli:main" in zipfile.ZipFile(wheels[0]).read(entry_points).decode()
+
+
+def test_build_and_check_from_inside_the_site_folder(tmp_path):
+    """`sitegen build` with no folder argument builds the current folder."""
+    site = copy_example(tmp_path / "site")
+    run = sitegen("build", "-q", cwd=site)
+    assert run.code == 0, run.stderr
+    for sheet in (site / "content").glob("*/*.yaml"):
+        assert (site / "output" / sheet.parent.name / sheet.stem / "index.html").is_file()
+    run = sitegen("check", "--strict", cwd=site)
+    assert run.code == 0, run.stderr
