@@ -522,7 +522,7 @@ def _conflicts(facts: list[Fact], keys: dict[str, str]) -> tuple[list[tuple[Fact
     Undated facts conflict only with undated ones."""
     def span(fact: Fact) -> tuple[dt.date, dt.date]:
         start, end = (as_day(x) for x in fact.time_range)
-        return (start or dt.date.min, end or dt.date.max) if start or end else (dt.date.min, dt.date.max)
+        return start or dt.date.min, end or dt.date.max
 
     found: list[tuple[Fact, Fact, int]] = []
     disputed: set[str] = set()
