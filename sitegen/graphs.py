@@ -149,6 +149,8 @@ def entity_neighbours(shaper: "Shaper", entity_id: str) -> tuple[list[dict], int
             shared_only.append({"id": other, "labels": [], "shared": count})
     total = len(found) + len(shared_only)
     for item in list(found.values()) + shared_only:
+        # Names and kinds of all candidates decide which are drawn.
+        shaper.record(f"card:{item['id']}")
         item["kind"] = site.entities[item["id"]].kind
         item["name"] = site.entities[item["id"]].name
 

@@ -41,6 +41,7 @@ EXCLUDED = (
     ".infobox",  # the current values, repeated from the facts
     "section[aria-labelledby='in-this-article']",  # an article's list of the entities it names
     ".feed-link",  # "Follow ... (Atom feed)"
+    ".graph-figure",  # the picture of an entity's connections: names of other entities
     ".visually-hidden",
 )
 """Parts of the default theme's pages that only repeat what other pages say."""
@@ -71,7 +72,7 @@ def indexed_pages(files: dict[str, bytes]) -> list[str]:
     """The output HTML files worth searching: articles, entities, free pages."""
     pages = []
     for rel in sorted(files):
-        if not rel.endswith(".html") or rel in LISTINGS or rel.startswith((BUNDLE_DIR + "/", "tags/")):
+        if not rel.endswith(".html") or rel in LISTINGS or rel.startswith((BUNDLE_DIR + "/", "tags/", "graph/")):
             continue
         if rel.count("/") == 1 and rel.split("/")[0] in KINDS:  # people/index.html
             continue
