@@ -100,7 +100,7 @@ class Builder:
 
     def read_sources(self, diagnostics: Diagnostics) -> list[SourceDoc]:
         """Every source, re-parsing only files whose size, time or bytes changed."""
-        paths = discover(self.root)
+        paths = discover(self.root, diagnostics)
         for stale in set(self._parsed) - set(paths):
             del self._parsed[stale]
         now = time.time_ns()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sitegen.diagnostics import Diagnostics, Position
 from sitegen.model import KINDS
-from sitegen.yamldoc import YamlDoc, YamlError, parse_yaml
+from sitegen.yamldoc import BAD_CHARACTER, YamlDoc, YamlError, describe_character, parse_yaml
 
 CONFIG_FILE = "sitegen.yaml"
 
@@ -69,13 +69,17 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def walk_files(root: Path, folder: str) -> list[str]:
+def walk_files(root: Path, folder: str, skipped: list[str] | None = None) -> list[str]:
     """Site-relative paths of the regular files under `folder`, sorted; hidden
-    and editor files are skipped, and links leading outside the site are not
-    followed."""
+    and editor files are skipped, and links leading outside the site (or
+    nowhere) are not followed: their paths are added to `skipped`."""
     real_root = root.resolve()
     base = root / folder
-    if not base.is_dir() or (base.is_symlink() and not _inside(base, real_root)):
+    if base.is_symlink() and not _inside(base, real_root):
+        if skipped is not None:
+            skipped.append(folder)
+        return []
+    if not base.is_dir():
         return []
     top = os.path.abspath(root)
     prefix = len(top.rstrip(os.sep)) + 1
@@ -92,6 +96,8 @@ def walk_files(root: Path, folder: str) -> list[str]:
                 continue
             # Only links can lead outside the site, so only links are resolved.
             if entry.is_symlink() and not _inside(Path(entry.path), real_root):
+                if skipped is not None:
+                    skipped.append(entry.path[prefix:].replace(os.sep, "/"))
                 continue
             if entry.is_dir():
                 pending.append(entry.path)
@@ -100,26 +106,62 @@ def walk_files(root: Path, folder: str) -> list[str]:
     return sorted(found)
 
 
-def discover(root: Path) -> list[str]:
-    """Every content source of the site (and its config when present)."""
-    sources = [p for p in walk_files(root, "content") if role_of(p)]
-    if (root / CONFIG_FILE).is_file():
+def discover(root: Path, diagnostics: Diagnostics | None = None) -> list[str]:
+    """Every content source of the site (and its config when present).
+
+    Symbolic links that lead outside the site are not followed; each one is
+    a warning in `diagnostics`.
+    """
+    skipped: list[str] = []
+    sources = [p for p in walk_files(root, "content", skipped) if role_of(p)]
+    config = root / CONFIG_FILE
+    if config.is_symlink() and not _inside(config, root.resolve()):
+        skipped.insert(0, CONFIG_FILE)
+    elif config.is_file():
         sources.insert(0, CONFIG_FILE)
+    if diagnostics is not None:
+        for rel in skipped:
+            diagnostics.warning(Position(rel, 1, 1), "link.outside", _link_message(root, rel))
     return sources
+
+
+def _link_message(root: Path, rel: str) -> str:
+    try:
+        target = os.readlink(root / rel)
+    except OSError:
+        target = "?"
+    if not os.path.exists(root / rel):
+        return f"not followed: this symbolic link to '{target}' leads nowhere (its target is missing, or it is a loop)"
+    return f"not followed: this symbolic link to '{target}' leads outside the site folder; copy what it points to into the site instead"
 
 
 def decode(data: bytes, rel_path: str, diagnostics: Diagnostics) -> str | None:
     """UTF-8 text with the byte-order mark dropped and line ends made '\\n'."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        diagnostics.error(Position(rel_path, 1, 1), "encoding", "the file is saved as UTF-16; save it as UTF-8")
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, err.start) + 1
+        column = len(data[line_start : err.start].decode("utf-8", "replace")) + 1
         diagnostics.error(Position(rel_path, line, column), "encoding", f"not valid UTF-8 (byte 0x{data[err.start]:02x}); save the file as UTF-8")
         return None
     text = text.removeprefix("\ufeff")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = BAD_CHARACTER.search(text)
+    if bad:
+        at = bad.start()
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        diagnostics.error(
+            Position(rel_path, line, column),
+            "encoding",
+            f"control character {describe_character(bad.group())} is not allowed (no web page or feed can carry it); delete it",
+        )
+        return None
     return text
 
 
