@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections import defaultdict
 
 from sitegen.diagnostics import Diagnostics, Position, did_you_mean
@@ -45,16 +46,32 @@ def file_id(rel_path: str) -> str:
     return stem if dot and stem else name
 
 
-def check_id(source: SourceDoc, diagnostics: Diagnostics) -> bool:
+_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i"})
+
+
+def suggest_id(name: str) -> str:
+    """An id made from a file name: 'Café Opens' → 'cafe-opens' ('' when nothing is left)."""
+    ascii_name = unicodedata.normalize("NFKD", name.lower().translate(_LETTERS)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")
+
+
+def check_id(source: SourceDoc, diagnostics: Diagnostics, clashes: list[str] = ()) -> bool:
+    """Whether the file's name is a valid id; `clashes` are the other files
+    whose names differ from it only in case."""
     ident = file_id(source.rel_path)
     if ID_PATTERN.match(ident):
         return True
-    suggestion = re.sub(r"[^a-z0-9]+", "-", ident.lower()).strip("-")
+    suggestion = suggest_id(ident)
     hint = f"; rename it to '{suggestion}'" if suggestion and ID_PATTERN.match(suggestion) else ""
+    if clashes:
+        hint += (
+            f" (but {', '.join(clashes)} differs from it only in case: on macOS and Windows the two"
+            " are one file, so give them different names)"
+        )
     diagnostics.error(
         Position(source.rel_path, 1, 1),
         "id.invalid",
-        f"invalid id '{ident}': a file name must be lower-case letters, digits and hyphens{hint}",
+        f"invalid id '{ident}': a file name must be lower-case letters (a-z), digits and hyphens{hint}",
     )
     return False
 
@@ -247,6 +264,9 @@ def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, draf
     config = build_config(config_source, diagnostics)
     site = Site(root=root, config=config, articles={}, entities={}, pages={}, static_files=[])
     claimed: dict[str, str] = {}  # id, case-folded → the file that has it
+    by_lower_path: dict[str, list[str]] = defaultdict(list)
+    for source in sources:
+        by_lower_path[source.rel_path.lower()].append(source.rel_path)
     for source in sorted(sources, key=lambda s: s.rel_path):
         if source.role == "config":
             continue
@@ -257,7 +277,7 @@ def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, draf
             # Unreadable: its own error says why; references to it are not "unknown".
             claimed.setdefault(folded, source.rel_path)
             continue
-        if not check_id(source, diagnostics):
+        if not check_id(source, diagnostics, [p for p in by_lower_path[source.rel_path.lower()] if p != source.rel_path]):
             continue
         if folded in claimed:
             diagnostics.error(

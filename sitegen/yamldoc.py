@@ -9,6 +9,7 @@ duplicate keys, and alias expansions that would blow up memory.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +33,24 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:map",
 }
 # Alias expansion is bounded so that a "billion laughs" document is refused
-# long before it is expanded; real fact sheets stay far below this.
-MAX_NODES = 200_000
+# long before it is expanded: nodes and characters reached again through an
+# alias count against these budgets (a document without aliases has no limit
+# but its size). Real fact sheets stay far below them.
+MAX_ALIAS_NODES = 100_000
+MAX_ALIAS_CHARS = 1_000_000
 MAX_DEPTH = 100
+# Flow collections ([[[[...) are counted before parsing, so that no parser
+# recurses into them; the converter refuses anything deeper than MAX_DEPTH.
+# The pre-check counts every bracket, quoted or not, so its bar is higher.
+MAX_BRACKETS = 1000
+BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters no page, feed or sitemap can carry (XML 1.0 forbids them):
+C0 control characters other than tab and line ends, surrogates, U+FFFE/U+FFFF."""
+
+
+def describe_character(char: str) -> str:
+    names = {"\x00": "NUL", "\x1b": "ESC", "\x0c": "form feed", "\x08": "backspace", "\x0b": "vertical tab"}
+    return f"U+{ord(char):04X}" + (f" ({names[char]})" if char in names else "")
 
 
 class YamlError(Exception):
@@ -80,13 +96,13 @@ def _mark(node: yaml.Node, line_offset: int) -> tuple[int, int]:
 
 
 def _check_nesting(text: str, line_offset: int) -> None:
-    """Refuse absurdly nested flow collections before libyaml recurses into them."""
+    """Refuse absurdly nested flow collections before a parser recurses into them."""
     depth = 0
     line = 1
     for ch in text:
         if ch == "[" or ch == "{":
             depth += 1
-            if depth > MAX_DEPTH:
+            if depth > MAX_BRACKETS:
                 raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", line + line_offset, 1, "yaml.too-large")
         elif ch == "]" or ch == "}":
             depth = max(0, depth - 1)
@@ -100,7 +116,7 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
     `line_offset` shifts reported lines (front matter starts below `---`).
     An empty document gives the value None.
     """
-    if text.count("[") + text.count("{") > MAX_DEPTH:
+    if text.count("[") + text.count("{") > MAX_BRACKETS:
         _check_nesting(text, line_offset)
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -122,8 +138,16 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
         if mark is None:
             raise YamlError(problem, 1 + line_offset, 1) from None
         raise YamlError(problem, mark.line + 1 + line_offset, mark.column + 1) from None
+    except yaml.reader.ReaderError as err:
+        # a character YAML does not allow; `position` counts characters of `text`
+        at = min(max(err.position, 0), len(text))
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        char = err.character if isinstance(err.character, int) else ord(err.character or "\0")
+        raise YamlError(f"character U+{char:04X} is not allowed in YAML ({err.reason}); delete it", line + line_offset, column, "yaml.character") from None
     except yaml.YAMLError as err:
-        raise YamlError(f"invalid YAML: {err}", 1 + line_offset, 1) from None
+        first = str(err).strip().splitlines()[0] if str(err).strip() else "cannot be read"
+        raise YamlError(f"invalid YAML: {first}", 1 + line_offset, 1) from None
     except RecursionError:
         raise YamlError("document nested too deeply", 1 + line_offset, 1, "yaml.too-large") from None
     doc = YamlDoc(None)
@@ -154,16 +178,29 @@ class _Converter:
         self.doc = doc
         self.line_offset = line_offset
         self.constructor = _scalar_constructor()
-        self.budget = MAX_NODES
+        self.seen: set[int] = set()
+        self.open: set[int] = set()
+        """Collections being converted: reaching one again is an alias loop."""
+        self.alias_nodes = MAX_ALIAS_NODES
+        self.alias_chars = MAX_ALIAS_CHARS
 
     def convert(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
-        self.budget -= 1
-        if self.budget < 0:
-            raise YamlError(
-                f"document expands to more than {MAX_NODES} nodes (alias bomb?)",
-                *_mark(node, self.line_offset),
-                "yaml.too-large",
-            )
+        if id(node) in self.open:
+            raise YamlError("an alias (*name) refers to a value that contains it, a loop", *_mark(node, self.line_offset), "yaml.alias-loop")
+        if id(node) in self.seen:
+            # reached again through an alias: what it expands to is budgeted
+            self.alias_nodes -= 1
+            if isinstance(node, yaml.ScalarNode):
+                self.alias_chars -= len(node.value)
+            if self.alias_nodes < 0 or self.alias_chars < 0:
+                raise YamlError(
+                    "aliases (*name) expand this document too much (more than "
+                    f"{MAX_ALIAS_NODES} values or {MAX_ALIAS_CHARS} characters); write the values out instead",
+                    *_mark(node, self.line_offset),
+                    "yaml.too-large",
+                )
+        else:
+            self.seen.add(id(node))
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", *_mark(node, self.line_offset), "yaml.too-large")
         if node.tag not in _PLAIN_TAGS:
@@ -171,6 +208,13 @@ class _Converter:
         self.doc.value_marks[path] = _mark(node, self.line_offset)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
+        self.open.add(id(node))
+        try:
+            return self.collection(node, path, depth)
+        finally:
+            self.open.discard(id(node))
+
+    def collection(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         result: dict = {}
@@ -181,7 +225,7 @@ class _Converter:
             if isinstance(key, (list, dict)):
                 raise YamlError("a mapping key must be a plain value", *_mark(key_node, self.line_offset))
             if not isinstance(key, str):
-                key = str(key).lower() if isinstance(key, bool) else str(key)
+                key = key_node.value  # as written: '~', 'yes', '1'
             if key in result:
                 raise YamlError(f"duplicate key '{key}'", *_mark(key_node, self.line_offset), "yaml.duplicate-key")
             self.doc.key_marks[path + (key,)] = _mark(key_node, self.line_offset)
@@ -198,6 +242,17 @@ class _Converter:
                 # (2021-13-45): keep the text so the schema reports it as a
                 # bad date at this node, and the rest of the file is checked.
                 return node.value
-            problem = getattr(err, "problem", None) or str(err)
+            if node.tag == "tag:yaml.org,2002:int":
+                problem = f"the number has {len(node.value)} characters, too many to read; put it in quotes to keep it as text"
+            else:
+                problem = (getattr(err, "problem", None) or str(err)).strip().splitlines()[0]
             raise YamlError(f"invalid value: {problem}", *_mark(node, self.line_offset), "yaml.value") from None
+        if isinstance(value, str):
+            bad = BAD_CHARACTER.search(value)
+            if bad:
+                raise YamlError(
+                    f"character {describe_character(bad.group())} is not allowed in a value; delete it",
+                    *_mark(node, self.line_offset),
+                    "yaml.character",
+                )
         return value
