@@ -56,7 +56,8 @@ def make_environment(site_root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.filters["tojson_ld"] = lambda value: Markup(json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"))
+    # '<' '>' '&' as JSON escapes: no '</script' or '<!--' can end or derail the script element
+    env.filters["tojson_ld"] = lambda value: Markup(json.dumps(value, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
     return env
 
 
