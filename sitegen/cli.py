@@ -74,6 +74,14 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_base_url(value: str | None) -> None:
+    """--base-url takes what `base_url` in sitegen.yaml takes: an http(s) URL."""
+    from sitegen.schema import is_http_url
+
+    if value is not None and not is_http_url(value):
+        raise UsageError(f"--base-url must be an http(s) URL such as https://example.org/tracker/, not '{value}'")
+
+
 def site_root(path: str) -> Path:
     root = Path(path)
     if not root.is_dir():
@@ -103,6 +111,7 @@ def command_build(args) -> int:
     from sitegen.build import build
 
     root = site_root(args.dir)
+    check_base_url(args.base_url)
     out_dir = Path(args.output) if args.output else root / "output"
     if args.watch:
         from sitegen.watch import watch_build
@@ -190,6 +199,7 @@ def command_publish(args) -> int:
     from sitegen.publish import PublishError, TargetError, parse_target, publish_output
 
     root = site_root(args.dir)
+    check_base_url(args.base_url)
     try:
         target = parse_target(args.target, root)
     except TargetError as err:

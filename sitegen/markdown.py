@@ -34,12 +34,26 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+LINK_SCHEMES = {"http", "https", "mailto", "tel"}
+"""What a Markdown link or image may point to, besides relative addresses."""
+
+
+def is_safe_link(url: str) -> bool:
+    """True for relative addresses and http(s), mailto and tel URLs; a
+    `[x](javascript:...)` or `![x](data:...)` stays plain text."""
+    scheme = _SCHEME.match(url)
+    return scheme is None or scheme.group(1).lower() in LINK_SCHEMES
+
+
 def make_markdown(raw_html: bool = False) -> MarkdownIt:
     """The parser for article bodies, pages and descriptions.
 
-    Raw HTML is escaped unless the site turns `raw_html` on.
+    Raw HTML is escaped unless the site turns `raw_html` on; links and
+    images go only to relative, http(s), mailto and tel addresses.
     """
     md = MarkdownIt("commonmark", {"html": raw_html, "linkify": False, "typographer": False})
+    md.validateLink = is_safe_link
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
