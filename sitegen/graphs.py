@@ -277,7 +277,7 @@ RING_LABEL_ROOM = 180
 """Room for a name when the labels are in one tier."""
 TIER_ROOM = 128
 """Room for a name in each tier when they are in two."""
-MIN_RADIUS = 150
+MIN_RADIUS = 170
 ONE_TIER_MAX_RADIUS = 260
 BAND_THRESHOLD = 150
 """With more relations than this, the view of all entities sums them up by kinds."""

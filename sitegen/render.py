@@ -530,16 +530,16 @@ class Shaper:
 
     def graph_page(self, focus: str | None = None) -> dict:
         """`/graph/` (every relation) or `/graph/<kind>/` (the relations of one kind)."""
-        path = f"graph/{focus}/" if focus else "graph/"
+        path = f"graph/{KIND_SINGULAR[focus]}/" if focus else "graph/"
         title = f"Graph: {KIND_TITLES[focus]}" if focus else "Graph"
         order = ring_order(self)
         kinds = [k for k in KINDS if any(self.site.entities[e].kind == k for e in order)]
         views = [{"title": "All", "url": self.urls.page("graph/"), "current": focus is None}]
-        views += [{"title": KIND_TITLES[k], "url": self.urls.page(f"graph/{k}/"), "current": focus == k} for k in kinds]
+        views += [{"title": KIND_TITLES[k], "url": self.urls.page(f"graph/{KIND_SINGULAR[k]}/"), "current": focus == k} for k in kinds]
         listed = [k for k in kinds if focus in (None, k)]
         bands = focus is None and len(site_edges(self)) > BAND_THRESHOLD
         links = [] if focus else [
-            {"a": KIND_TITLES[link["a"]], "b": KIND_TITLES[link["b"]], "count": link["count"], "labels": [{"label": label, "count": n} for label, n in link["labels"]], "url": self.urls.page(f"graph/{link['a']}/")}
+            {"a": KIND_TITLES[link["a"]], "b": KIND_TITLES[link["b"]], "count": link["count"], "labels": [{"label": label, "count": n} for label, n in link["labels"]], "url": self.urls.page(f"graph/{KIND_SINGULAR[link['a']]}/")}
             for link in kind_links(self)
         ]
         return {
@@ -551,7 +551,7 @@ class Shaper:
             "svg": site_graph_svg(self, focus),
             "links": links,
             "groups": [
-                {"id": k, "title": KIND_TITLES[k], "url": self.urls.page(f"graph/{k}/"), "rows": relation_rows(self, [e for e in order if self.site.entities[e].kind == k], with_relations=not bands)}
+                {"id": k, "title": KIND_TITLES[k], "url": self.urls.page(f"graph/{KIND_SINGULAR[k]}/"), "rows": relation_rows(self, [e for e in order if self.site.entities[e].kind == k], with_relations=not bands)}
                 for k in listed
             ],
             "count": len(order),
@@ -711,7 +711,7 @@ def plan_pages(graph: Graph, shaper: Shaper) -> list[PagePlan]:
     add("graph/", "graph.html", shaper.graph_page)
     for kind in KINDS:
         if any(e.kind == kind for e in site.entities.values()):
-            add(f"graph/{kind}/", "graph.html", lambda k=kind: shaper.graph_page(k))
+            add(f"graph/{KIND_SINGULAR[kind]}/", "graph.html", lambda k=kind: shaper.graph_page(k))
     if site.config.search:
         add("search/", "search.html", shaper.search)
     add("404.html", "404.html", shaper.not_found)
