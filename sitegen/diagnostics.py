@@ -13,6 +13,7 @@ from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"
+_ONE_LINE = {code: repr(chr(code))[1:-1] for code in [*range(32), 127, 0x85, 0x2028, 0x2029]}
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -42,7 +43,9 @@ class Diagnostic:
         return (self.position.path, self.position.line, self.position.column, self.code, self.message)
 
     def format(self) -> str:
-        return f"{self.position}: {self.severity}: {self.message}"
+        """The one-line form: line breaks and other control characters quoted
+        from content are shown escaped (\\n), so a problem is always one line."""
+        return f"{self.position}: {self.severity}: {self.message}".translate(_ONE_LINE)
 
     def as_json(self) -> dict:
         return {

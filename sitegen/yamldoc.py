@@ -9,6 +9,7 @@ duplicate keys, and alias expansions that would blow up memory.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,8 +92,25 @@ def _scalar_constructor() -> yaml.constructor.SafeConstructor:
     return yaml.constructor.SafeConstructor()
 
 
-def _mark(node: yaml.Node, line_offset: int) -> tuple[int, int]:
-    return node.start_mark.line + 1 + line_offset, node.start_mark.column + 1
+class _Lines:
+    """1-based (line, column) of a parser's marks, lines ending at '\\n' only.
+
+    libyaml also ends lines at '\\r', NEL, LS and PS; where the text has one
+    of those, positions are counted from the mark's character index instead,
+    so that they agree with every other position sitegen reports.
+    """
+
+    def __init__(self, text: str, line_offset: int):
+        self.line_offset = line_offset
+        self.starts: list[int] | None = None
+        if any(ch in text for ch in "\r\x85\u2028\u2029"):
+            self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def __call__(self, mark) -> tuple[int, int]:
+        if self.starts is None:
+            return mark.line + 1 + self.line_offset, mark.column + 1
+        line = bisect.bisect_right(self.starts, mark.index)
+        return line + self.line_offset, mark.index - self.starts[line - 1] + 1
 
 
 def _check_nesting(text: str, line_offset: int) -> None:
@@ -118,6 +136,7 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
     """
     if text.count("[") + text.count("{") > MAX_BRACKETS:
         _check_nesting(text, line_offset)
+    lines = _Lines(text, line_offset)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
@@ -132,12 +151,13 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
             problem = f"{opened} is never closed ({problem})"
             mark = context
         elif err.context and context is not None and mark is not None and (context.line, context.column) != (mark.line, mark.column):
-            problem = f"{problem} ({err.context} that starts at line {context.line + 1 + line_offset}, column {context.column + 1})"
+            context_line, context_column = lines(context)
+            problem = f"{problem} ({err.context} that starts at line {context_line}, column {context_column})"
         elif err.context:
             problem = f"{problem} ({err.context})"
         if mark is None:
             raise YamlError(problem, 1 + line_offset, 1) from None
-        raise YamlError(problem, mark.line + 1 + line_offset, mark.column + 1) from None
+        raise YamlError(problem, *lines(mark)) from None
     except yaml.reader.ReaderError as err:
         # a character YAML does not allow; `position` counts characters of `text`
         at = min(max(err.position, 0), len(text))
@@ -153,7 +173,7 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
     doc = YamlDoc(None)
     if node is None:
         return doc
-    converter = _Converter(doc, line_offset)
+    converter = _Converter(doc, lines)
     doc.value = converter.convert(node, ())
     return doc
 
@@ -174,9 +194,9 @@ def _raise_if_tab_indented(text: str, line_offset: int) -> None:
 class _Converter:
     """Turns a composed node tree into plain values, recording marks."""
 
-    def __init__(self, doc: YamlDoc, line_offset: int):
+    def __init__(self, doc: YamlDoc, lines: _Lines):
         self.doc = doc
-        self.line_offset = line_offset
+        self.lines = lines
         self.constructor = _scalar_constructor()
         self.seen: set[int] = set()
         self.open: set[int] = set()
@@ -184,9 +204,12 @@ class _Converter:
         self.alias_nodes = MAX_ALIAS_NODES
         self.alias_chars = MAX_ALIAS_CHARS
 
+    def mark(self, node: yaml.Node) -> tuple[int, int]:
+        return self.lines(node.start_mark)
+
     def convert(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
         if id(node) in self.open:
-            raise YamlError("an alias (*name) refers to a value that contains it, a loop", *_mark(node, self.line_offset), "yaml.alias-loop")
+            raise YamlError("an alias (*name) refers to a value that contains it, a loop", *self.mark(node), "yaml.alias-loop")
         if id(node) in self.seen:
             # reached again through an alias: what it expands to is budgeted
             self.alias_nodes -= 1
@@ -196,16 +219,16 @@ class _Converter:
                 raise YamlError(
                     "aliases (*name) expand this document too much (more than "
                     f"{MAX_ALIAS_NODES} values or {MAX_ALIAS_CHARS} characters); write the values out instead",
-                    *_mark(node, self.line_offset),
+                    *self.mark(node),
                     "yaml.too-large",
                 )
         else:
             self.seen.add(id(node))
         if depth > MAX_DEPTH:
-            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", *_mark(node, self.line_offset), "yaml.too-large")
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", *self.mark(node), "yaml.too-large")
         if node.tag not in _PLAIN_TAGS:
-            raise YamlError(f"YAML tag '{node.tag}' is not allowed", *_mark(node, self.line_offset), "yaml.tag")
-        self.doc.value_marks[path] = _mark(node, self.line_offset)
+            raise YamlError(f"YAML tag '{node.tag}' is not allowed", *self.mark(node), "yaml.tag")
+        self.doc.value_marks[path] = self.mark(node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         self.open.add(id(node))
@@ -220,15 +243,15 @@ class _Converter:
         result: dict = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise YamlError("merge keys ('<<') are not supported", *_mark(key_node, self.line_offset), "yaml.tag")
+                raise YamlError("merge keys ('<<') are not supported", *self.mark(key_node), "yaml.tag")
             key = self.convert(key_node, path + ("<key>",), depth + 1)
             if isinstance(key, (list, dict)):
-                raise YamlError("a mapping key must be a plain value", *_mark(key_node, self.line_offset))
+                raise YamlError("a mapping key must be a plain value", *self.mark(key_node))
             if not isinstance(key, str):
                 key = key_node.value  # as written: '~', 'yes', '1'
             if key in result:
-                raise YamlError(f"duplicate key '{key}'", *_mark(key_node, self.line_offset), "yaml.duplicate-key")
-            self.doc.key_marks[path + (key,)] = _mark(key_node, self.line_offset)
+                raise YamlError(f"duplicate key '{key}'", *self.mark(key_node), "yaml.duplicate-key")
+            self.doc.key_marks[path + (key,)] = self.mark(key_node)
             result[key] = self.convert(value_node, path + (key,), depth + 1)
         self.doc.value_marks.pop(path + ("<key>",), None)
         return result
@@ -246,13 +269,13 @@ class _Converter:
                 problem = f"the number has {len(node.value)} characters, too many to read; put it in quotes to keep it as text"
             else:
                 problem = (getattr(err, "problem", None) or str(err)).strip().splitlines()[0]
-            raise YamlError(f"invalid value: {problem}", *_mark(node, self.line_offset), "yaml.value") from None
+            raise YamlError(f"invalid value: {problem}", *self.mark(node), "yaml.value") from None
         if isinstance(value, str):
             bad = BAD_CHARACTER.search(value)
             if bad:
                 raise YamlError(
                     f"character {describe_character(bad.group())} is not allowed in a value; delete it",
-                    *_mark(node, self.line_offset),
+                    *self.mark(node),
                     "yaml.character",
                 )
         return value
