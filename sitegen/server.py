@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import html
+import ipaddress
 import json
 import mimetypes
 import posixpath
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from sitegen.build import Builder
 from sitegen.search import add_search_index
@@ -109,11 +110,38 @@ class LiveState:
 
 
 def allowed_hosts(bind_host: str, port: int) -> set[str]:
-    """Host header values accepted: loopback names, and the bound address when it is not a wildcard."""
+    """Host names accepted besides IP addresses: loopback names, and the bound
+    name when it is not a wildcard."""
     names = set(LOOPBACK_NAMES)
     if bind_host not in ("0.0.0.0", "::", ""):
-        names.add(bind_host)
+        names.add(bind_host.lower())
     return names
+
+
+def host_allowed(header: str, hosts: set[str]) -> bool:
+    """Whether a Host header names this server: one of `hosts`, or an IP
+    address. A DNS rebinding attack comes with the attacker's domain name
+    (evil.example, 127.0.0.1.evil.example, localhost.evil.example), which is
+    refused; a browser that reached the server by its address sends that address."""
+    host = header.strip().lower()
+    if host.startswith("["):
+        end = host.find("]")
+        name, rest = host[: end + 1], host[end + 1 :]
+        if end < 0 or rest and not (rest.startswith(":") and rest[1:].isdigit()):
+            return False
+        literal = name[1:-1]
+    else:
+        name, _, port = host.partition(":")
+        if port and not port.isdigit():
+            return False
+        literal = name
+    if name in hosts:
+        return True
+    try:
+        ipaddress.ip_address(literal)
+    except ValueError:
+        return False
+    return True
 
 
 def safe_path(request_path: str) -> str | None:
@@ -122,7 +150,7 @@ def safe_path(request_path: str) -> str | None:
     decoded = unquote(path, errors="strict")
     # A second decoding round must not reveal anything the first hid (double encoding).
     for text in (path, decoded, unquote(decoded)):
-        if "\\" in text or "\x00" in text:
+        if "\\" in text or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
             return None
         if any(part == ".." for part in text.split("/")):
             return None
@@ -148,13 +176,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if not self.quiet:
             super().log_message(format, *args)
 
+    # An idle connection is closed after this long (the event stream writes
+    # every KEEPALIVE_SECONDS), so idle clients cannot hold threads forever.
+    timeout = 120
+
     def host_ok(self) -> bool:
-        host = (self.headers.get("Host") or "").strip().lower()
-        if host.startswith("["):
-            name = host[: host.find("]") + 1]
-        else:
-            name = host.rsplit(":", 1)[0] if ":" in host else host
-        return name in self.hosts
+        values = self.headers.get_all("Host") or []
+        return len(values) == 1 and host_allowed(values[0], self.hosts)
+
+    def end_headers(self) -> None:
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
 
     def refuse(self, status: HTTPStatus, text: str) -> None:
         body = f"{status.value} {text}\n".encode()
@@ -172,12 +204,18 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.handle_get()
 
     def _not_allowed(self) -> None:
+        self.close_connection = True  # a request body, if any, is not read
         self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
         self.send_header("Allow", "GET, HEAD")
         self.send_header("Content-Length", "0")
+        self.send_header("Connection", "close")
         self.end_headers()
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
+    def __getattr__(self, name: str):
+        # every other method (POST, TRACE, PROPFIND, ...) is answered 405
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
 
     def handle_get(self) -> None:
         if not self.host_ok():
@@ -192,6 +230,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             rel = None
         if rel is None:
             self.refuse(HTTPStatus.BAD_REQUEST, "Bad Request: path not allowed")
+            return
+        if any(part.startswith(".") for part in rel.split("/")):
+            self.refuse(HTTPStatus.NOT_FOUND, "Not Found")  # sitegen's own bookkeeping files
             return
         self.wait_for_build()
         self.serve_file(rel)
@@ -219,7 +260,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         path, redirect = self.locate(rel)
         if redirect:
             self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-            self.send_header("Location", "/" + rel + "/")
+            self.send_header("Location", quote("/" + rel + "/"))
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
@@ -243,11 +284,16 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the reader went away
 
     def inject(self, body: bytes) -> bytes:
         epoch, errors = self.state.snapshot()
-        script = RELOAD_SCRIPT % {"epoch": epoch, "events": EVENTS_PATH, "errors": json.dumps(errors).replace("</", "<\\/")}
+        # the messages quote content: no '<' may end or derail the script element
+        errors_json = json.dumps(errors).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        script = RELOAD_SCRIPT % {"epoch": epoch, "events": EVENTS_PATH, "errors": errors_json}
         data = script.encode("utf-8")
         at = body.rfind(b"</body>")
         return body[:at] + data + body[at:] if at >= 0 else body + data
@@ -288,6 +334,12 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+
+    def handle_error(self, request, client_address) -> None:
+        # A reader closing its tab mid-response is not worth a traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def make_server(root: Path, state: LiveState, host: str, port: int, quiet: bool = True) -> PreviewServer:
