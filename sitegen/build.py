@@ -340,6 +340,8 @@ def _read_source(shared: tuple[Path, dict[str, str]], rel: str) -> _Parsed:
     try:
         stat = (root / rel).stat()
         data = (root / rel).read_bytes()
+    except FileNotFoundError:  # deleted since it was listed: it is just gone
+        return _Parsed(SourceDoc(rel, role_of(rel) or "", "", None), [], -1, -1)
     except OSError as err:
         diagnostics.error(Position(rel, 1, 1), "io", f"cannot read the file: {err.strerror or err}")
         return _Parsed(SourceDoc(rel, role_of(rel) or "", "", None), diagnostics.items, -1, -1)
