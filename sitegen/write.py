@@ -95,8 +95,8 @@ def _safe_relative(rel: str) -> str:
 
 
 def _io_message(err: OSError, what: Path | str) -> str:
-    if err.errno == errno.ENOSPC:
-        return f"no space left on the device while writing {what}"
+    if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return f"no space left on the device (or a quota or file-size limit reached) while writing {what}: {err.strerror}"
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"cannot write {what}: permission denied"
     return f"cannot write {what}: {err.strerror or err}"
