@@ -305,9 +305,13 @@ def bench_serve(d, site, idx, runs, startup_timeout, edit_timeout, settle=0.5):
             time.sleep(0.05)
         if not ready:
             logf.flush()
-            tail = open(log_path, encoding="utf-8", errors="replace").read()[-400:].strip()
+            with open(log_path, encoding="utf-8", errors="replace") as fh:
+                lines = [ln.strip() for ln in fh if ln.strip()]
+            errors = [ln for ln in lines if ": error:" in ln]
+            detail = errors[0] if errors else (lines[-1] if lines else "")
             res["error"] = ("serve exited with code %s" % proc.returncode if not alive()
-                            else f"no answer within {startup_timeout} s") + (f": {tail}" if tail else "")
+                            else f"no 200 on / within {startup_timeout:.0f} s") + \
+                (f"; first error in serve.log: {detail[:300]}" if detail else "")
             return res
         res["startup_s"] = round(time.perf_counter() - t0, 3)
         log(f"  serving after {res['startup_s']:.1f} s")
