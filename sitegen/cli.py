@@ -253,3 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except OSError as err:
+        # The machine, not the content: a full disk, a folder that vanished.
+        # Each stage reports what it can; this is the last line of defence.
+        where = f": {err.filename}" if err.filename else ""
+        print(f"sitegen: error: {err.strerror or err}{where}", file=sys.stderr)
+        return EXIT_CONTENT

@@ -20,6 +20,7 @@ name finds its own page first and the index stays small.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -88,6 +89,15 @@ def search_files(files: dict[str, bytes], language: str | None = None) -> dict[s
     binary = pagefind_executable()
     if binary is None or not binary.is_file():
         raise SearchError("Pagefind is not installed (pip install 'pagefind[bin]'), or set `search: false` in sitegen.yaml")
+    try:
+        return _run_pagefind(binary, files, language)
+    except OSError as err:  # a full disk, a temporary folder that cannot be written
+        where = f" ({err.filename})" if err.filename else ""
+        full = " (is the disk full?)" if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else ""
+        raise SearchError(f"cannot make the search index in a temporary folder: {err.strerror or err}{where}{full}") from None
+
+
+def _run_pagefind(binary: Path, files: dict[str, bytes], language: str | None) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory(prefix="sitegen-search-") as tmp:
         site = Path(tmp) / "site"
         bundle = Path(tmp) / "bundle"

@@ -54,6 +54,9 @@ def describe_character(char: str) -> str:
     return f"U+{ord(char):04X}" + (f" ({names[char]})" if char in names else "")
 
 
+_TAG_NAMES = {"int": "whole number", "float": "number", "bool": "true/false value", "timestamp": "date", "map": "mapping", "seq": "list", "null": "empty value"}
+
+
 class YamlError(Exception):
     """A document that cannot be read; line and column are 1-based."""
 
@@ -101,16 +104,24 @@ class _Lines:
     """
 
     def __init__(self, text: str, line_offset: int):
+        self.text = text
         self.line_offset = line_offset
+        self.last_line = text.count("\n")  # 0-based number of the last line
         self.starts: list[int] | None = None
         if any(ch in text for ch in "\r\x85\u2028\u2029"):
-            self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+            self._count_lines()
+
+    def _count_lines(self) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
 
     def __call__(self, mark) -> tuple[int, int]:
-        if self.starts is None:
+        if self.starts is None and mark.line <= self.last_line:
             return mark.line + 1 + self.line_offset, mark.column + 1
-        line = bisect.bisect_right(self.starts, mark.index)
-        return line + self.line_offset, mark.index - self.starts[line - 1] + 1
+        if self.starts is None:
+            self._count_lines()  # a mark past the end of the text: count from its index
+        index = min(max(mark.index, 0), len(self.text))
+        line = bisect.bisect_right(self.starts, index)
+        return line + self.line_offset, index - self.starts[line - 1] + 1
 
 
 def _check_nesting(text: str, line_offset: int) -> None:
@@ -259,16 +270,19 @@ class _Converter:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         try:
             value = self.constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError) as err:
+        except (yaml.YAMLError, ValueError, OverflowError, ArithmeticError, LookupError, AttributeError, TypeError) as err:
+            # (PyYAML's constructors fail in many ways on odd explicit tags: `!!bool maybe`, `!!timestamp`)
             if node.tag == "tag:yaml.org,2002:timestamp" and not node.style:
                 # A plain scalar that looks like a date but is not one
                 # (2021-13-45): keep the text so the schema reports it as a
                 # bad date at this node, and the rest of the file is checked.
                 return node.value
-            if node.tag == "tag:yaml.org,2002:int":
-                problem = f"the number has {len(node.value)} characters, too many to read; put it in quotes to keep it as text"
+            kind = node.tag.rsplit(":", 1)[-1]
+            if kind == "int" and len(node.value) > 100:
+                problem = f"the number has {len(node.value)} digits, too many to read; put it in quotes to keep it as text"
             else:
-                problem = (getattr(err, "problem", None) or str(err)).strip().splitlines()[0]
+                shown = node.value if len(node.value) <= 60 else node.value[:57] + "..."
+                problem = f"'{shown}' is not a valid {_TAG_NAMES.get(kind, kind)}"
             raise YamlError(f"invalid value: {problem}", *self.mark(node), "yaml.value") from None
         if isinstance(value, str):
             bad = BAD_CHARACTER.search(value)

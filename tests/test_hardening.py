@@ -476,3 +476,22 @@ def test_symlinks_leading_outside_the_site_are_not_followed(tmp_path):
             data = path.read_bytes()
             assert b"TOP-SECRET" not in data and b"Secret Agent" not in data and b"root:x:" not in data, path
     assert sitegen("build", root, "-o", out, "--strict").code == 1
+
+
+@pytest.mark.parametrize(
+    "value, fragment",
+    [
+        ('!!timestamp "x"', "'x' is not a valid date"),
+        ("!!bool maybe", "'maybe' is not a valid true/false value"),
+        ("!!int twelve", "'twelve' is not a valid whole number"),
+        ("!!float x", "'x' is not a valid number"),
+        ("!!map x", "not a valid mapping"),
+        ("!!seq x", "not a valid list"),
+    ],
+)
+def test_explicit_standard_tags_on_the_wrong_value(tmp_path, value, fragment):
+    rel = "content/places/tagged.yaml"
+    root = site_with(tmp_path, {rel: f"name: Tagged\nfacts:\n  - claim: Depth\n    value: {value}\n"})
+    run = sitegen("check", root)
+    assert run.code == 1
+    assert_problem(run, rel, *where(root, rel, "!!"), fragment)
