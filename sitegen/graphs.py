@@ -279,6 +279,8 @@ TIER_ROOM = 128
 """Room for a name in each tier when they are in two."""
 MIN_RADIUS = 170
 ONE_TIER_MAX_RADIUS = 260
+RING_MAX = 600
+"""Entities on the ring at most: past that, the most connected (the lists name them all)."""
 BAND_THRESHOLD = 150
 """With more relations than this, the view of all entities sums them up by kinds."""
 """Past this, alternate names go to an outer tier, which halves the ring."""
@@ -287,6 +289,11 @@ BAND_THRESHOLD = 150
 def site_edges(shaper: "Shaper") -> list[tuple[str, str, list[str]]]:
     """Every relation once, as (a, b, labels) with a < b, sorted."""
     site, graph = shaper.site, shaper.graph
+    cached = getattr(shaper, "_site_edges", None)
+    if cached is not None:  # the same for every page of one build; the keys still count for each
+        for entity_id in site.entities:
+            shaper.record(f"relations:{entity_id}", f"card:{entity_id}")
+        return cached
     edges: dict[tuple[str, str], list[str]] = {}
     for entity_id in sorted(site.entities):
         shaper.record(f"relations:{entity_id}", f"card:{entity_id}")
@@ -298,7 +305,8 @@ def site_edges(shaper: "Shaper") -> list[tuple[str, str, list[str]]]:
             labels = edges.setdefault((a, b), [])
             if relation.label not in labels:
                 labels.append(relation.label)
-    return [(a, b, labels) for (a, b), labels in sorted(edges.items())]
+    shaper._site_edges = [(a, b, labels) for (a, b), labels in sorted(edges.items())]
+    return shaper._site_edges
 
 
 def ring_order(shaper: "Shaper") -> list[str]:
@@ -307,6 +315,21 @@ def ring_order(shaper: "Shaper") -> list[str]:
     for kind in KINDS:
         shaper.record(f"kind:{kind}")
     return sorted(site.entities, key=lambda e: (KINDS.index(site.entities[e].kind), site.entities[e].name.casefold(), e))
+
+
+def ring_entities(shaper: "Shaper") -> list[str]:
+    """The entities drawn on the ring, in ring order: all of them, or the
+    RING_MAX most connected on a bigger site."""
+    order = ring_order(shaper)
+    if len(order) <= RING_MAX:
+        return order
+    degree = {e: 0 for e in order}
+    for a, b, _ in site_edges(shaper):
+        degree[a] += 1
+        degree[b] += 1
+    position = {e: i for i, e in enumerate(order)}
+    kept = set(sorted(order, key=lambda e: (-degree[e], position[e]))[:RING_MAX])
+    return [e for e in order if e in kept]
 
 
 def kind_links(shaper: "Shaper") -> list[dict]:
@@ -337,7 +360,8 @@ def site_graph_svg(shaper: "Shaper", focus: str | None = None) -> str:
     touches it is drawn, and entities it does not reach are dimmed.
     """
     site = shaper.site
-    order = ring_order(shaper)
+    everyone = ring_order(shaper)
+    order = ring_entities(shaper)
     if not order:
         return ""
     kinds = [k for k in KINDS if any(site.entities[e].kind == k for e in order)]
@@ -378,18 +402,23 @@ def site_graph_svg(shaper: "Shaper", focus: str | None = None) -> str:
 
     edges = site_edges(shaper)
     bands = focus is None and len(edges) > BAND_THRESHOLD
+    if len(order) < len(everyone):
+        shown = set(order)
+        edges = [(a, b, ls) for a, b, ls in edges if a in shown and b in shown]
     drawn = [(a, b, ls) for a, b, ls in edges if focus is None or focus in (site.entities[a].kind, site.entities[b].kind)]
     touched = {e for a, b, _ in drawn for e in (a, b)}
     counts = ", ".join(f"{sum(1 for e in order if site.entities[e].kind == k)} {KIND_TITLES[k].lower()}" for k in kinds)
+    if len(order) < len(everyone):
+        counts = f"the {len(order)} most connected of {len(everyone)}: {counts}"
     if focus:
         title_id, desc_id = f"graph-{focus}-title", f"graph-{focus}-desc"
         title = f"Relations of {KIND_TITLES[focus].lower()}"
-        desc = (f"All {len(order)} entities ({counts}) on a ring, grouped by kind and ordered by name. "
+        desc = (f"{len(order)} entities ({counts}) on a ring, grouped by kind and ordered by name. "
                 f"The {len(drawn)} relations that involve {KIND_TITLES[focus].lower()} are drawn; entities they do not reach are dimmed.")
     else:
         title_id, desc_id = "graph-all-title", "graph-all-desc"
         title = "All entities and their relations"
-        desc = f"All {len(order)} entities ({counts}) on a ring, grouped by kind and ordered by name. " + (
+        desc = f"{len(order)} entities ({counts}) on a ring, grouped by kind and ordered by name. " + (
             f"Bands join the kinds, thicker for more relations ({len(edges)} in all)." if bands else f"The {len(edges)} relations between them are drawn as curves."
         )
     parts = [

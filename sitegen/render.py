@@ -22,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from sitegen import __version__
-from sitegen.graphs import BAND_THRESHOLD, entity_graph, kind_links, relation_rows, ring_order, site_edges, site_graph_svg
+from sitegen.graphs import BAND_THRESHOLD, entity_graph, kind_links, relation_rows, ring_entities, ring_order, site_edges, site_graph_svg
 from sitegen.link import ClaimSeries, Graph, SourceCheck
 from sitegen.markdown import fold, make_markdown
 from sitegen.model import KIND_SINGULAR, KIND_TITLES, KINDS, Article, Entity, Fact
@@ -555,6 +555,7 @@ class Shaper:
                 for k in listed
             ],
             "count": len(order),
+            "shown": len(ring_entities(self)),
         }
 
     def entity_attributes(self, entity: Entity) -> list[dict]:
