@@ -22,7 +22,7 @@ from pathlib import Path
 from sitegen import __version__
 from sitegen.diagnostics import Diagnostic, Position
 from sitegen.load import CONFIG_FILE, walk_files
-from sitegen.write import MANIFEST
+from sitegen.write import MANIFEST, read_manifest
 
 CACHE_DIR = ".sitegen-cache"
 FORMAT = 1
@@ -36,6 +36,10 @@ def input_fingerprint(root: Path, theme_dir: Path, options: dict) -> str:
     if (root / CONFIG_FILE).is_file():
         sources.append((root, CONFIG_FILE))
     sources += [(theme_dir, rel) for rel in walk_files(theme_dir, ".")]
+    # sitegen's own code and schemas: a changed checkout builds anew even
+    # when its version number stayed the same.
+    package = Path(__file__).resolve().parent
+    sources += [(package, rel) for rel in walk_files(package, ".") if rel.endswith((".py", ".json"))]
     for base, rel in sources:
         try:
             data = (base / rel).read_bytes()
@@ -67,6 +71,8 @@ class BuildCache:
                 return None
             if record.get("output") != str(out_dir.resolve()) or record.get("manifest") != manifest_digest(out_dir):
                 return None
+            if not all(os.path.isfile(out_dir / rel) for rel in read_manifest(out_dir)):
+                return None  # someone removed output files since
             return [
                 Diagnostic(Position(str(d["path"]), int(d["line"]), int(d["column"])), str(d["severity"]), str(d["code"]), str(d["message"]))
                 for d in record["diagnostics"]

@@ -255,3 +255,30 @@ def test_build_and_check_from_inside_the_site_folder(tmp_path):
         assert (site / "output" / sheet.parent.name / sheet.stem / "index.html").is_file()
     run = sitegen("check", "--strict", cwd=site)
     assert run.code == 0, run.stderr
+
+
+def test_unchanged_build_does_nothing_and_any_change_builds(tmp_path):
+    site = copy_example(tmp_path / "site")
+    out = tmp_path / "out"
+    assert sitegen("build", site, "-o", out).code == 0
+    again = sitegen("build", site, "-o", out)
+    assert again.code == 0 and "up to date" in again.stdout
+    article = site / "content/articles/uk-troops-kabul-2021.md"
+    article.write_text(article.read_text().replace("the government has announced.", "the government said."))
+    changed = sitegen("build", site, "-o", out)
+    assert "up to date" not in changed.stdout
+    assert b"the government said." in (out / "articles/uk-troops-kabul-2021/index.html").read_bytes()
+    (out / "people/ben-wallace/index.html").unlink()
+    assert "up to date" not in sitegen("build", site, "-o", out).stdout
+    assert (out / "people/ben-wallace/index.html").is_file()
+
+
+def test_a_corrupt_or_foreign_cache_is_ignored(tmp_path):
+    site = copy_example(tmp_path / "site")
+    out = tmp_path / "out"
+    assert sitegen("build", site, "-o", out).code == 0
+    record = site / ".sitegen-cache/build.json"
+    for garbage in ("{not json", '{"format": 1, "fingerprint": 5, "diagnostics": "x"}', "[]", "\x00\x01"):
+        record.write_text(garbage)
+        run = sitegen("build", site, "-o", out)
+        assert run.code == 0 and "up to date" not in run.stdout, garbage
