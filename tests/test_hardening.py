@@ -495,3 +495,40 @@ def test_explicit_standard_tags_on_the_wrong_value(tmp_path, value, fragment):
     run = sitegen("check", root)
     assert run.code == 1
     assert_problem(run, rel, *where(root, rel, "!!"), fragment)
+
+
+@pytest.mark.parametrize(
+    "line, key, suggestion",
+    [("Title: Tracker", "Title", "title"), ("base-url: https://example.org/", "base-url", "base_url"), ("autolinks: all", "autolinks", "autolink"), ("lang: en", "lang", "language"), ("raw-html: true", "raw-html", "raw_html")],
+)
+def test_unknown_config_keys_suggest_the_known_one(tmp_path, line, key, suggestion):
+    root = site_with(tmp_path, {"sitegen.yaml": f"description: A tracker.\n{line}\n"})
+    assert_problem(check(root), "sitegen.yaml", 2, 1, f"unknown field '{key}'", f"did you mean '{suggestion}'?")
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "pure Python"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 990 + "]" * 990,
+        "a: " + "[" * 5000,
+        "a:\n" + "".join(" " * i + "- \n" for i in range(1, 3000)),
+        "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 3000)),
+        "a: &x [" + ", ".join(["*x"] * 3) + "]",
+    ],
+    ids=["flow-990", "flow-unclosed-5000", "block-seq-3000", "block-map-3000", "self-alias"],
+)
+def test_deep_documents_never_crash_either_parser(monkeypatch, loader, text):
+    """In-process, with libyaml and with PyYAML's pure-Python parser (used
+    when PyYAML is built without libyaml): an error, never a crash."""
+    import yaml
+
+    from sitegen import yamldoc
+
+    if loader == "pure Python":
+        monkeypatch.setattr(yamldoc, "_Loader", yaml.SafeLoader)
+    elif not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("PyYAML without libyaml")
+    with pytest.raises(yamldoc.YamlError) as raised:
+        yamldoc.parse_yaml(text)
+    assert raised.value.line >= 1 and raised.value.column >= 1
