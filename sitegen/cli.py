@@ -253,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader of our output went away (`sitegen check | head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CONTENT
     except OSError as err:
         # The machine, not the content: a full disk, a folder that vanished.
         # Each stage reports what it can; this is the last line of defence.

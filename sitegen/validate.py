@@ -63,6 +63,8 @@ def check_id(source: SourceDoc, diagnostics: Diagnostics, clashes: list[str] = (
         return True
     suggestion = suggest_id(ident)
     hint = f"; rename it to '{suggestion}'" if suggestion and ID_PATTERN.match(suggestion) else ""
+    if any("\udc80" <= ch <= "\udcff" for ch in ident):
+        hint = " (the file name is not even valid UTF-8)" + hint
     if clashes:
         hint += (
             f" (but {', '.join(clashes)} differs from it only in case: on macOS and Windows the two"

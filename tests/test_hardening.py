@@ -532,3 +532,21 @@ def test_deep_documents_never_crash_either_parser(monkeypatch, loader, text):
     with pytest.raises(yamldoc.YamlError) as raised:
         yamldoc.parse_yaml(text)
     assert raised.value.line >= 1 and raised.value.column >= 1
+
+
+def test_file_name_that_is_not_utf8(tmp_path):
+    root = site_with(tmp_path, {})
+    folder = os.fsencode(root / "content/people")
+    with open(os.path.join(folder, b"caf\xe9.yaml"), "wb") as handle:
+        handle.write(b"name: Cafe\n")
+    run = check(root)
+    problem = next(p for p in run.problems if "invalid id" in p)
+    assert problem.startswith("content/people/caf") and "not even valid UTF-8" in problem and "rename it to 'caf'" in problem
+    report = sitegen("check", root, "--format", "json")
+    assert report.code == 1 and '"code": "id.invalid"' in report.stdout
+
+
+def test_output_piped_into_a_closed_reader(tmp_path):
+    root = site_with(tmp_path, {f"content/people/p{i}.yaml": "name: P\nsumary: x\n" for i in range(300)})
+    proc = subprocess.run(f"{sys.executable} -m sitegen check {root} --format json | head -c 10", shell=True, cwd=REPO, capture_output=True, text=True)
+    assert "Traceback" not in proc.stderr and "Broken pipe" not in proc.stderr, proc.stderr
