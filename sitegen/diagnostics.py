@@ -16,6 +16,18 @@ WARNING = "warning"
 _ONE_LINE = {code: repr(chr(code))[1:-1] for code in [*range(32), 127, 0x85, 0x2028, 0x2029]}
 
 
+def printable(text: str) -> str:
+    """`text` as valid Unicode: the bytes of a file name that is not UTF-8
+    (which Python keeps as lone surrogates) are shown as \\xNN."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        data = text.encode("utf-8", "backslashreplace")
+    return data.decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Position:
     """Where a problem is: a site-relative POSIX path and a 1-based line and column."""
@@ -45,14 +57,14 @@ class Diagnostic:
     def format(self) -> str:
         """The one-line form: line breaks and other control characters quoted
         from content are shown escaped (\\n), so a problem is always one line."""
-        return f"{self.position}: {self.severity}: {self.message}".translate(_ONE_LINE)
+        return printable(f"{self.position}: {self.severity}: {self.message}".translate(_ONE_LINE))
 
     def as_json(self) -> dict:
         return {
             "severity": self.severity,
             "code": self.code,
-            "message": self.message,
-            "path": self.position.path,
+            "message": printable(self.message),
+            "path": printable(self.position.path),
             "line": self.position.line,
             "column": self.position.column,
         }
