@@ -254,8 +254,14 @@ def test_files_deleted_while_serve_reads_them(tmp_path):
             temp = path.with_name(f".{path.name}.tmp")  # saved as editors save: whole, then renamed
             temp.write_text(f"---\ntitle: Flicker {number}\ndate: 2021-08-15\n---\nNick Carter, take {number}.\n")
             os.replace(temp, path)
+            extras = [site / "static" / f"flicker-{number % 5}.txt", site / "templates" / f"flicker-{number % 3}.html"]
+            for extra in extras:
+                extra.parent.mkdir(exist_ok=True)
+                extra.write_text(f"take {number}\n")
             time.sleep(random.uniform(0, 0.03))
             path.unlink()
+            for extra in extras:
+                extra.unlink()
             number += 1
         time.sleep(1.5)
         assert server.proc.poll() is None
