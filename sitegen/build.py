@@ -295,6 +295,8 @@ class Builder:
             target = rel.removeprefix("static/")
             try:
                 files[target] = (self.root / rel).read_bytes()
+            except FileNotFoundError:
+                continue  # deleted since the folder was listed; its deletion brings another rebuild
             except OSError as err:
                 diagnostics.error(Position(rel, 1, 1), "io", f"cannot read the file: {err.strerror or err}")
         return files
