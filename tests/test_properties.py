@@ -32,6 +32,8 @@ from sitegen.diagnostics import Diagnostics
 from sitegen.yamldoc import YamlDoc, YamlError, parse_yaml
 
 LONG = os.environ.get("SITEGEN_LONG_FUZZ", "") not in ("", "0")
+if LONG:
+    pytestmark = pytest.mark.timeout(0)  # a long run takes as long as it takes
 
 
 def examples(short: int) -> settings:
