@@ -407,3 +407,22 @@ def test_random_sites_through_the_command_line(sheet, front, body):
         assert built.code == checked.code, (checked.stderr, built.stderr)
         assert out.exists() == (built.code == 0)
         shutil.rmtree(out, ignore_errors=True)
+
+
+PASSAGE_ALPHABET = "abcXYZ019 .,\u00a0\u2009'\"\u2018\u2019\u201c\u201d\u00ab\u00bb`-\u2013\u2014\u2212\u2026\n"
+
+
+@examples(500)
+@given(st.text(alphabet=PASSAGE_ALPHABET, max_size=80), st.data())
+def test_quote_excerpt_pattern_agrees_with_the_character_walk(text, data):
+    """The fast pattern behind cited-passage text fragments finds the same words
+    as folding the passage character by character."""
+    from sitegen.markdown import fold
+    from sitegen.render import _folded_excerpt, passage_excerpt
+
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    quote = text[start:end] if data.draw(st.booleans()) else data.draw(st.text(alphabet=PASSAGE_ALPHABET, max_size=10))
+    needle = fold(quote)
+    expected = _folded_excerpt(text, needle) if needle else None
+    assert passage_excerpt(text, quote) == expected
