@@ -125,8 +125,14 @@ def passage_excerpt(text: str, quote_text: str) -> str | None:
     needle = fold(quote_text)
     if not needle:
         return None
-    # A pattern that undoes the folding finds nearly every quote at C speed;
-    # folding that changes length (ß → ss) falls back to the character walk.
+    # Most quotes are verbatim: then the first verbatim occurrence is the
+    # answer unless the folded text already has one that ends sooner.
+    verbatim = quote_text.strip()
+    at = text.find(verbatim)
+    if at >= 0 and needle not in fold(text[: at + len(verbatim) - 1]):
+        return verbatim
+    # A pattern that undoes the folding finds the others at C speed; folding
+    # that changes length (ß → ss) falls back to the character walk.
     pieces = (_FOLDED_CLASSES.get(char) or re.escape(char) for char in needle.replace("...", "\u2026"))
     found = re.search("".join(pieces), text, re.IGNORECASE)
     if found is not None:
