@@ -23,6 +23,7 @@ they hold links, so they are groups of links, not images.
 
 from __future__ import annotations
 
+import functools
 import math
 from html import escape
 from typing import TYPE_CHECKING, Iterable
@@ -48,6 +49,12 @@ _WIDE = set("mwMWÆŒ@%")
 
 def text_width(text: str, size: float) -> float:
     """Estimated width in px of `text` set in a sans-serif face at `size` px."""
+    return _width_in_ems(text) * size
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _width_in_ems(text: str) -> float:
+    # Cached: the same names are measured on the graph of every neighbour.
     width = 0.0
     for char in text:
         if char in _NARROW:
@@ -58,7 +65,7 @@ def text_width(text: str, size: float) -> float:
             width += 0.72
         else:
             width += 0.6
-    return width * size
+    return width
 
 
 def fit(text: str, size: float, room: float) -> str:

@@ -19,10 +19,15 @@ class Urls:
 
     def __init__(self, base_path: str):
         self.base = base_path
+        self._made: dict[str, str] = {}
+        """Path → URL: every page links the same few thousand URLs."""
 
     def page(self, path: str) -> str:
         """URL of a site-relative path such as 'people/ben-wallace/'."""
-        return self.base + quote(path)
+        url = self._made.get(path)
+        if url is None:
+            url = self._made[path] = self.base + quote(path)
+        return url
 
     def home(self) -> str:
         return self.base
