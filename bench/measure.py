@@ -10,9 +10,11 @@ Peak memory is reported two ways, and `peak_kb` is the larger:
 - `maxrss_kb`: ru_maxrss of RUSAGE_CHILDREN -- the largest resident set of
   any single process of the tree (exact, but not a sum over processes that
   run at the same time);
-- `tree_peak_kb`: the largest sum of resident sets over the whole process
-  tree, sampled from /proc every 20 ms (catches parallel workers; pages
-  shared between forked workers are counted once per process).
+- `tree_peak_kb`: the largest sum over the whole process tree, sampled from
+  /proc every 20 ms, of each process's proportional set size (PSS, from
+  /proc/PID/smaps_rollup: a page shared by n processes counts 1/n in each),
+  so forked workers that share their parent's memory are not counted
+  twice; where PSS cannot be read, the resident set size instead.
 
 Output keys: rc, wall_s, user_s, sys_s, maxrss_kb, tree_peak_kb, peak_kb,
 stderr_tail (the last 2,000 characters of the command's stderr and stdout).
@@ -70,6 +72,18 @@ def rss_kb(pid):
         return 0
 
 
+def pss_kb(pid):
+    """Proportional set size of one process (its share of pages it shares), or its RSS."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return rss_kb(pid)
+
+
 class Sampler(threading.Thread):
     def __init__(self, pid, interval=0.02, rescan=0.1):
         super().__init__(daemon=True)
@@ -84,7 +98,7 @@ class Sampler(threading.Thread):
             if now - last_scan >= self.rescan:
                 pids = tree(self.pid)
                 last_scan = now
-            total = sum(rss_kb(p) for p in pids)
+            total = sum(pss_kb(p) for p in pids)
             self.peak = max(self.peak, total)
             self.stop.wait(self.interval)
 
