@@ -164,7 +164,7 @@ def assert_safe_html(rel: str, data: str, raw_html: bool) -> None:
 
 
 def walk(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and "pagefind" not in p.parts}
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")

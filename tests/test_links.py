@@ -61,12 +61,6 @@ def broken_links(out: Path, base: str = "/", origin: str | None = None) -> list[
                 problems.append(f"{where} leaves the site's base path {base}")
                 continue
             target = url_file(out, target_url, base)
-            if not (out / "pagefind").is_dir() and target.relative_to(out).parts[0] == "pagefind":
-                # The search bundle is made by Pagefind when it is installed
-                # (tests/test_search.py covers it); without it only /search/
-                # refers to it.
-                assert rel == "search/index.html", where
-                continue
             if not target.is_file():
                 problems.append(f"{where} → missing {target.relative_to(out)}")
                 continue

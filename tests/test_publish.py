@@ -105,7 +105,7 @@ def test_publish_to_a_folder_copies_only_what_changed(site, tmp_path):
     first = snapshot(target)
     assert {rel: data for rel, (_, _, data) in first.items()} == built(site, tmp_path, "one")
     assert ".sitegen-manifest.json" not in first
-    assert "pagefind/pagefind-ui.js" in first
+    assert "search/meta.json" in first and "assets/search.js" in first
     assert not (site / "output").exists(), "publish builds in a temporary folder"
 
     # A stale file and folder from an older publish, and one page that changes.

@@ -64,8 +64,8 @@ def built(request, base: str | None) -> Path:
 
 
 def html_files(out: Path) -> list[Path]:
-    """Every HTML page of a build (Pagefind's own bundle aside)."""
-    return sorted(p for p in out.rglob("*.html") if "pagefind" not in p.relative_to(out).parts)
+    """Every HTML page of a build."""
+    return sorted(out.rglob("*.html"))
 
 
 def page_url(out: Path, path: Path, base: str) -> str:
