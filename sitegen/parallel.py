@@ -1,42 +1,69 @@
 """Running the heavy stages (parsing, linking, rendering) on every core.
 
-Work is split into chunks handed to forked worker processes. Forking lets a
-worker use what the parent built (the name index, the linked graph, the
-Jinja environment) without pickling it: the shared object is given to each
-worker once, when it starts, and kept there for the chunks it runs. Small
-jobs run in the calling process, where starting workers would cost more
-than it saves.
+Work is split into chunks shared out among forked worker processes and the
+calling process itself. Forking lets a worker use what the parent built
+(the name index, the linked graph, the Jinja environment) without pickling
+it; only chunk numbers go to the workers and only results come back. The
+calling process takes chunks too, instead of waiting: on two cores that is
+one worker, not two, and so one copy fewer of the pages a worker's
+reference counting copies from its parent. Small jobs run in the calling
+process alone, where starting a worker would cost more than it saves.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import threading
+import traceback
 from typing import Any, Callable, Iterable, Sequence
 
 MIN_ITEMS = 400
 """Below this many items a job runs in the calling process."""
-
-_worker_shared: Any = None
-"""In a worker process only: the object its jobs share (set once at start)."""
-
-
-def _start_worker(shared: Any) -> None:
-    global _worker_shared
-    _worker_shared = shared
+CHUNKS_PER_PROCESS = 8
+"""Chunks per process: small enough to even out uneven items, large enough to keep messages few."""
 
 
-def _run_chunk(job: tuple[Callable[[Any, Any], Any], Sequence[Any]]) -> list[Any]:
-    function, chunk = job
-    return [function(_worker_shared, item) for item in chunk]
+class WorkerError(Exception):
+    """A worker process failed; the message holds its traceback."""
 
 
 def worker_count() -> int:
+    """Processes to compute with, the calling one included."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         cores = os.cpu_count() or 1
     return max(1, cores)
+
+
+def _work(function: Callable[[Any, Any], Any], shared: Any, chunks: Sequence[Sequence[Any]], tasks, answers) -> None:
+    """A worker's life: take chunk numbers until told to stop, send back each chunk's results."""
+    try:
+        while True:
+            number = tasks.get()
+            if number is None:
+                break
+            answers.put((number, [function(shared, item) for item in chunks[number]], None))
+    except BaseException as err:  # reported to the parent, which raises it
+        answers.put((None, None, _picklable(err)))
+    else:
+        answers.put((None, None, None))
+    finally:
+        answers.close()
+        answers.join_thread()
+
+
+def _picklable(err: BaseException) -> BaseException:
+    """`err` itself when it can travel to the parent, else its traceback as a WorkerError."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(err))
+        return err
+    except Exception:
+        return WorkerError("".join(traceback.format_exception(err)))
 
 
 def map_shared(
@@ -48,25 +75,77 @@ def map_shared(
 ) -> list[Any]:
     """`[function(shared, item) for item in items]`, on all cores when it pays.
 
-    `function` must be a module-level function (it is sent to workers by
-    name); `shared` reaches them by fork, so it may be anything.
+    `function` must be a module-level function; `function`, `shared` and the
+    items reach the workers by fork, so they may be anything. An exception
+    raised in a worker is raised here.
     """
     items = list(items)
-    workers = worker_count()
-    if workers < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
+    processes = worker_count()
+    if processes < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
         results = []
         for item in items:
             results.append(function(shared, item))
             if progress is not None:
                 progress(len(results), len(items))
         return results
-    chunk_size = max(1, len(items) // (workers * 8))
-    chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
+    size = max(1, len(items) // (processes * CHUNKS_PER_PROCESS))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_start_worker, initargs=(shared,)) as pool:
-        results: list[Any] = []
-        for part in pool.imap(_run_chunk, [(function, chunk) for chunk in chunks]):
-            results.extend(part)
+    tasks, answers = context.SimpleQueue(), context.Queue()
+    for number in range(len(chunks)):
+        tasks.put(number)
+    for _ in range(processes):  # a stop for each worker and one for this process
+        tasks.put(None)
+    workers = [context.Process(target=_work, args=(function, shared, chunks, tasks, answers), daemon=True) for _ in range(processes - 1)]
+    for worker in workers:
+        worker.start()
+    done: dict[int, list[Any]] = {}
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def record(number: int, part: list[Any]) -> None:
+        with lock:
+            done[number] = part
+            count = sum(len(p) for p in done.values())
             if progress is not None:
-                progress(len(results), len(items))
-    return results
+                progress(count, len(items))
+
+    def collect() -> None:
+        # Takes the workers' answers while this process computes, so that no
+        # worker waits on a full pipe; ends when every worker has stopped.
+        running = len(workers)
+        while running:
+            try:
+                number, part, error = answers.get(timeout=1.0)
+            except queue.Empty:
+                if not any(worker.is_alive() for worker in workers):
+                    failures.append(WorkerError("a worker process stopped unexpectedly"))
+                    return
+                continue
+            if number is not None:
+                record(number, part)
+            elif error is not None:
+                failures.append(error)
+                return
+            else:
+                running -= 1
+
+    collector = threading.Thread(target=collect, name="sitegen-collect", daemon=True)
+    collector.start()
+    try:
+        while not failures:
+            number = tasks.get()
+            if number is None:
+                break
+            record(number, [function(shared, item) for item in chunks[number]])
+        collector.join()
+    finally:
+        for worker in workers:
+            if failures or collector.is_alive():
+                worker.terminate()
+            worker.join()
+        tasks.close()
+        answers.close()
+    if failures:
+        raise failures[0]
+    return [result for number in range(len(chunks)) for result in done[number]]
