@@ -22,14 +22,14 @@ from sitegen.cache import BuildCache, input_fingerprint
 from sitegen.data import facts_json, graph_json
 from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Position
 from sitegen.deps import RecordingShaper, key_digests
-from sitegen.link import ArticleText, Graph, link_site
+from sitegen.link import ArticleText, Graph, LinkMemo, link_site
 from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
 from sitegen.model import Site
 from sitegen.parallel import map_shared
 from sitegen.search import add_search_index
 from sitegen.render import PagePlan, builtin_templates, make_environment, plan_pages
 from sitegen.validate import assemble
-from sitegen.write import OutputError, WriteResult, check_output_folder, write_output
+from sitegen.write import OutputError, Staging, StagedFile, WriteResult, check_output_folder
 
 Progress = Callable[[str, int, int], None]
 RECENT_NS = 3_000_000_000
@@ -41,7 +41,10 @@ class BuildResult:
 
     diagnostics: list[Diagnostic]
     files: dict[str, bytes] = field(default_factory=dict)
-    """Every output file, path → bytes (empty when the build stopped on errors)."""
+    """Output files, path → bytes (empty when the build stopped on errors);
+    rendering into a `Staging` leaves the pages out: they are in `staged`."""
+    staged: list[StagedFile] = field(default_factory=list)
+    """Pages already handed to the `Staging` the build was given."""
     write: WriteResult | None = None
     seconds: float = 0.0
     graph: Graph | None = None
@@ -80,10 +83,13 @@ class Builder:
         self.base_url = base_url
         self.drafts = drafts
         self._parsed: dict[str, _Parsed] = {}
+        self._listing: tuple[list[str], Diagnostics] | None = None
+        """The sources found by the last full look at the site, and what that found wrong."""
         self._models: dict = {}
         """(path, digest) → the file's validated model object and its problems."""
         # State of the previous render, for rebuilding only what changed:
         self._texts: dict[str, tuple[str, ArticleText]] = {}
+        self._link_memo = LinkMemo()
         self._text_signature: int | None = None
         self._env: jinja2.Environment | None = None
         self._theme: tuple = ()
@@ -98,14 +104,26 @@ class Builder:
 
     # -- load ---------------------------------------------------------------
 
-    def read_sources(self, diagnostics: Diagnostics) -> list[SourceDoc]:
-        """Every source, re-parsing only files whose size, time or bytes changed."""
-        paths = discover(self.root, diagnostics)
+    def read_sources(self, diagnostics: Diagnostics, changed: set[str] | None = None) -> list[SourceDoc]:
+        """Every source, re-parsing only files whose size, time or bytes changed.
+
+        `changed` (site-relative paths a file watcher saw change) spares
+        looking at every file when all it names are sources edited in place.
+        """
+        if changed is not None and self._listing is not None and all(self.edited_in_place(rel) for rel in changed):
+            paths, found = self._listing
+            looked_at = [rel for rel in changed if rel in self._parsed]
+        else:
+            found = Diagnostics()
+            paths = discover(self.root, found)
+            self._listing = (paths, found)
+            looked_at = paths
+        diagnostics.extend(found.items)
         for stale in set(self._parsed) - set(paths):
             del self._parsed[stale]
         now = time.time_ns()
         to_read = []
-        for rel in paths:
+        for rel in looked_at:
             cached = self._parsed.get(rel)
             try:
                 stat = (self.root / rel).stat()
@@ -130,11 +148,21 @@ class Builder:
                 sources.append(cached.source)
         return sources
 
+    def edited_in_place(self, rel: str) -> bool:
+        """Whether a change to `rel` leaves the list of sources as it was: a
+        known source still there, or a theme or static file."""
+        if rel.startswith(("templates/", "static/")):
+            return True
+        path = self.root / rel
+        if path.is_symlink() or not path.is_file():
+            return False  # gone, a folder, or a link: the sources are listed again
+        return rel in self._parsed or role_of(rel) is None
+
     def _digests_of(self, paths: list[str]) -> dict[str, str]:
         return {rel: self._parsed[rel].source.digest for rel in paths if rel in self._parsed}
 
-    def load(self, diagnostics: Diagnostics) -> Site:
-        site = assemble(str(self.root), self.read_sources(diagnostics), diagnostics, drafts=self.drafts, models=self._models)
+    def load(self, diagnostics: Diagnostics, changed: set[str] | None = None) -> Site:
+        site = assemble(str(self.root), self.read_sources(diagnostics, changed), diagnostics, drafts=self.drafts, models=self._models)
         if self.base_url is not None:
             site.config.base_url = self.base_url
         site.static_files = walk_files(self.root, "static")
@@ -151,27 +179,30 @@ class Builder:
         report_unmentioned(graph, diagnostics)
         return BuildResult(diagnostics.sorted(), seconds=time.perf_counter() - started, graph=graph)
 
-    def render(self, progress: Progress | None = None) -> BuildResult:
-        """Everything but writing: the output files as bytes, or the diagnostics.
+    def render(self, progress: Progress | None = None, staging: Staging | None = None, changed: set[str] | None = None) -> BuildResult:
+        """Everything but committing the output: the output files as bytes, or the diagnostics.
 
         After the first call, only pages whose dependencies changed since the
         previous call are rendered again; `result.files` then holds just those
         (plus data and assets), and `result.removed` what is no longer made.
+        With a `staging`, pages are staged as they are rendered instead of
+        being kept in `result.files` (see `result.staged`). `changed` is a
+        hint from a file watcher (see `read_sources`).
         """
         with gc_paused():
-            return self._render(progress)
+            return self._render(progress, staging, changed)
 
-    def _render(self, progress: Progress | None) -> BuildResult:
+    def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None) -> BuildResult:
         started = time.perf_counter()
         diagnostics = Diagnostics()
-        site = self.load(diagnostics)
-        graph = link_site(site, diagnostics, texts=self.reusable_texts(site))
+        site = self.load(diagnostics, changed)
+        graph = link_site(site, diagnostics, texts=self.reusable_texts(site), memo=self._link_memo)
         result = BuildResult([], graph=graph)
         if diagnostics.error_count == 0:
-            result.files = self.render_files(graph, diagnostics, progress, result)
+            result.files = self.render_files(graph, diagnostics, progress, result, staging)
         result.diagnostics = diagnostics.sorted()
         if result.errors:
-            result.files = {}
+            result.files, result.staged = {}, []
             result.removed = set()
         else:
             self.commit_state(graph, result)
@@ -213,7 +244,7 @@ class Builder:
                         entries.append((str(path), _sha(path.read_bytes())))
         return tuple(entries)
 
-    def render_files(self, graph: Graph, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult") -> dict[str, bytes]:
+    def render_files(self, graph: Graph, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult", staging: Staging | None = None) -> dict[str, bytes]:
         theme = self.theme_signature()
         if theme != self._theme or self._env is None:
             # Named fallback: a template or theme asset changed, so every page
@@ -241,13 +272,20 @@ class Builder:
         files: dict[str, bytes] = {}
         failed: dict[tuple, Diagnostic] = {}
         report = (lambda done, total: progress("rendering", done, total)) if progress else None
-        for index, (data, keys, problem) in zip(dirty, map_shared(_render_plan, (self, shaper, plans), dirty, progress=report)):
+        rendered = []
+        for index, (page, keys, problem) in zip(dirty, map_shared(_render_plan, (self, shaper, plans, staging), dirty, progress=report)):
             if problem is not None:
                 failed.setdefault((problem.position, problem.message.split(": ", 1)[-1]), problem)
+                continue
+            output = plans[index].output
+            rendered.append(output)
+            page_keys[output] = keys
+            if isinstance(page, StagedFile):
+                result.staged.append(page)
             else:
-                files[plans[index].output], page_keys[plans[index].output] = data, keys
+                files[output] = page
         diagnostics.extend(failed.values())
-        result.rendered = sorted(files)
+        result.rendered = sorted(rendered)
         files.update(self.data_files(graph, digests))
         files.update(self.asset_files(diagnostics))
         if not failed:
@@ -320,15 +358,17 @@ class Builder:
         return Diagnostic(Position(path, line, 1), ERROR, "template", f"template error while making {plan.output}: {message}")
 
 
-def _render_plan(shared: tuple["Builder", RecordingShaper, list[PagePlan]], index: int) -> tuple[bytes | None, frozenset[str] | None, Diagnostic | None]:
-    """Renders one page (in a worker process for large sites): (bytes, keys read, problem)."""
-    builder, shaper, plans = shared
+def _render_plan(shared: tuple["Builder", RecordingShaper, list[PagePlan], Staging | None], index: int) -> tuple[bytes | StagedFile | None, frozenset[str] | None, Diagnostic | None]:
+    """Renders one page (in a worker process for large sites): (its bytes,
+    or the staged file when there is a staging; the keys it read; a problem)."""
+    builder, shaper, plans, staging = shared
     plan = plans[index]
     try:
         context, keys = shaper.shape(lambda: {**plan.context(), "site": shaper.site_data()})
-        return shaper.env.get_template(plan.template).render(context).encode("utf-8"), keys, None
+        data = shaper.env.get_template(plan.template).render(context).encode("utf-8")
     except jinja2.TemplateError as err:
         return None, None, builder.template_diagnostic(err, plan)
+    return (data if staging is None else staging.stage(plan.output, data)), keys, None
 
 
 def _read_source(shared: tuple[Path, dict[str, str]], rel: str) -> _Parsed:
@@ -384,6 +424,10 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _output_problem(out_dir: Path, err: OutputError) -> Diagnostic:
+    return Diagnostic(Position(str(out_dir), 1, 1), ERROR, "output", str(err))
+
+
 def build(root: Path, out_dir: Path, base_url: str | None = None, drafts: bool = False, strict: bool = False, progress: Progress | None = None) -> BuildResult:
     """A full build into `out_dir`; the output is replaced only when the build succeeds.
 
@@ -395,7 +439,7 @@ def build(root: Path, out_dir: Path, base_url: str | None = None, drafts: bool =
     try:
         check_output_folder(root, out_dir)
     except OutputError as err:
-        return BuildResult([Diagnostic(Position(str(out_dir), 1, 1), ERROR, "output", str(err))])
+        return BuildResult([_output_problem(out_dir, err)])
     cache = BuildCache(root)
     fingerprint = input_fingerprint(root, builtin_templates(), {"base_url": base_url, "drafts": drafts})
     cached = cache.lookup(fingerprint, out_dir)
@@ -403,15 +447,24 @@ def build(root: Path, out_dir: Path, base_url: str | None = None, drafts: bool =
         result = BuildResult(cached, write=WriteResult(), up_to_date=True)
         result.seconds = time.perf_counter() - started
         return result
-    result = Builder(root, base_url, drafts).render(progress)
-    add_search_index(result, progress)
-    if result.failed(strict):
-        result.files = {}
-        return result
     try:
-        result.write = write_output(out_dir, result.files)
+        staging = Staging(out_dir)
     except OutputError as err:
-        result.diagnostics.append(Diagnostic(Position(str(out_dir), 1, 1), ERROR, "output", str(err)))
+        return BuildResult([_output_problem(out_dir, err)])
+    result = BuildResult([])
+    try:
+        result = Builder(root, base_url, drafts).render(progress, staging)
+        add_search_index(result, progress)
+        if result.failed(strict):
+            staging.discard()
+            result.files, result.staged = {}, []
+            return result
+        staged = result.staged + [staging.stage(rel, data) for rel, data in sorted(result.files.items())]
+        result.write = staging.commit(staged)
+    except OutputError as err:
+        staging.discard()
+        result.files, result.staged = {}, []
+        result.diagnostics.append(_output_problem(out_dir, err))
         return result
     cache.store(fingerprint, out_dir, result.diagnostics)
     result.seconds = time.perf_counter() - started

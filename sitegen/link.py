@@ -588,8 +588,10 @@ def _article_day(article: Article) -> dt.date:
     return as_day(article.date)
 
 
-def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None, texts: dict[str, ArticleText] | None = None) -> Graph:
-    """Links the whole site. `texts` may hold bodies linked earlier with the same names."""
+def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None, texts: dict[str, ArticleText] | None = None, memo: LinkMemo | None = None) -> Graph:
+    """Links the whole site. `texts` may hold bodies linked earlier with the
+    same names; `memo` what an earlier build of the site worked out."""
+    memo = memo or LinkMemo()
     md = md or make_markdown(site.config.raw_html)
     urls = Urls(site.config.base_path)
     names = build_name_index(site.entities)
@@ -621,11 +623,12 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
     citations: dict[str, list[Citation]] = defaultdict(list)
     series: dict[str, list[ClaimSeries]] = {}
     for entity in site.entities.values():
-        series[entity.id] = build_series(entity, diagnostics)
+        series[entity.id] = memo.series_of(entity, diagnostics)
         for fact in entity.facts:
             for check in checks.get(fact.key, []):
                 if check.status != "external":
                     citations[check.source.source].append(Citation(fact, check))
+    memo.forget_missing(site)
 
     tags: dict[str, list[str]] = defaultdict(list)
     for article_id in articles_by_date:
@@ -639,7 +642,7 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
         article_entities=article_entities,
         mentions=dict(mentions),
         relations=collect_relations(site),
-        related=rank_related(site, article_entities),
+        related=memo.related.update(article_entities),
         series=series,
         checks=checks,
         citations=dict(citations),
@@ -687,15 +690,75 @@ def collect_relations(site: Site) -> dict[str, list[Relation]]:
     return dict(relations)
 
 
-def rank_related(site: Site, article_entities: dict[str, list[str]], limit: int = 12) -> dict[str, list[tuple[str, int]]]:
-    shared: dict[str, Counter] = defaultdict(Counter)
-    for entity_ids in article_entities.values():
+RELATED_LIMIT = 12
+"""Entities listed as related to one entity, at most."""
+
+
+class RelatedRanking:
+    """Entities ranked by how many articles they share with each entity.
+
+    Kept from build to build: an update recounts only the articles whose
+    entities changed and re-ranks only the entities they touch, so a saved
+    article costs what it names, not what the site holds.
+    """
+
+    def __init__(self) -> None:
+        self._articles: dict[str, tuple[str, ...]] = {}
+        self._shared: dict[str, Counter] = {}
+        self._naming: Counter = Counter()
+        self._ranked: dict[str, list[tuple[str, int]]] = {}
+
+    def update(self, article_entities: dict[str, list[str]]) -> dict[str, list[tuple[str, int]]]:
+        """Entity id → [(related id, articles shared)], best first, for every entity an article names."""
+        touched: set[str] = set()
+        for article_id in [a for a in self._articles if a not in article_entities]:
+            self._count(self._articles.pop(article_id), -1, touched)
+        for article_id, entity_ids in article_entities.items():
+            now, before = tuple(entity_ids), self._articles.get(article_id)
+            if now != before:
+                if before is not None:
+                    self._count(before, -1, touched)
+                self._count(now, 1, touched)
+                self._articles[article_id] = now
+        for entity_id in touched:
+            counter = self._shared.get(entity_id)
+            if counter is None:
+                self._ranked.pop(entity_id, None)
+            else:
+                self._ranked[entity_id] = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:RELATED_LIMIT]
+        return {entity_id: self._ranked[entity_id] for entity_id in sorted(self._ranked)}
+
+    def _count(self, entity_ids: tuple[str, ...], step: int, touched: set[str]) -> None:
         for a in entity_ids:
-            counter = shared[a]
+            touched.add(a)
+            self._naming[a] += step  # an entity stays listed while an article names it
+            counter = self._shared.setdefault(a, Counter())
             for b in entity_ids:
                 if a != b:
-                    counter[b] += 1
-    return {
-        entity_id: sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        for entity_id, counter in shared.items()
-    }
+                    counter[b] += step
+                    if counter[b] == 0:
+                        del counter[b]
+            if self._naming[a] == 0:
+                del self._naming[a], self._shared[a]
+
+
+@dataclass
+class LinkMemo:
+    """What linking one site worked out, kept for its next build (by `serve`):
+    the claim series of fact sheets whose model is the same object as before,
+    and the ranking of related entities."""
+
+    series: dict[str, tuple[Entity, list[ClaimSeries], list]] = field(default_factory=dict)
+    related: RelatedRanking = field(default_factory=RelatedRanking)
+
+    def series_of(self, entity: Entity, diagnostics: Diagnostics) -> list[ClaimSeries]:
+        known = self.series.get(entity.id)
+        if known is None or known[0] is not entity:
+            found = Diagnostics()
+            known = self.series[entity.id] = (entity, build_series(entity, found), found.items)
+        diagnostics.extend(known[2])
+        return known[1]
+
+    def forget_missing(self, site: Site) -> None:
+        for entity_id in [e for e in self.series if e not in site.entities]:
+            del self.series[entity_id]

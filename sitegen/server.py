@@ -367,13 +367,14 @@ class Preview:
         self.log = log
         self.built_once = False
 
-    def rebuild(self) -> None:
+    def rebuild(self, paths: set[str] | None = None) -> None:
+        """One rebuild; `paths` names the files the watcher saw change (None: look at all)."""
         started = time.perf_counter()
         with self.state.condition:
             self.state.building = True
         changed = False
         try:
-            result = self.builder.render()
+            result = self.builder.render(changed=paths)
             if not self.built_once:
                 # The search index is made from the whole site, so only at the
                 # start; restart the preview to search newer pages.
@@ -432,7 +433,7 @@ def serve(root: Path, args) -> int:
             batch = watcher.next_batch(stop)
             if batch is None:
                 break
-            preview.rebuild()
+            preview.rebuild(batch)
     except KeyboardInterrupt:
         pass
     finally:

@@ -126,9 +126,10 @@ def watch_build(root: Path, out_dir: Path, args) -> int:
     watcher.start()
     stop = threading.Event()
     first = True
+    batch = None
     try:
         while True:
-            result = builder.render()
+            result = builder.render(changed=batch)
             if first:
                 add_search_index(result)  # made from the whole site: at the start only
             print_diagnostics(result.diagnostics)
@@ -147,7 +148,8 @@ def watch_build(root: Path, out_dir: Path, args) -> int:
                     print(f"sitegen: error: {err}", file=sys.stderr)
             if not args.quiet:
                 print("watching for changes (Ctrl-C to stop)", flush=True)
-            if watcher.next_batch(stop) is None:
+            batch = watcher.next_batch(stop)
+            if batch is None:
                 return 0
     except KeyboardInterrupt:
         return 0

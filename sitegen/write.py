@@ -14,6 +14,7 @@ tells later builds which files are sitegen's to replace or delete.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -146,48 +147,103 @@ def _apply(out_dir: Path, moves: list[list[str]], deletions: list[str], manifest
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_output(out_dir: Path, files: dict[str, bytes], removed: set[str] | None = None) -> WriteResult:
-    """Bring `out_dir` up to date with `files`, all or nothing.
+@dataclass(frozen=True)
+class StagedFile:
+    """One output file handed to a `Staging`."""
 
-    `removed=None` means `files` is the whole site: any file a previous build
-    made that is not among them is deleted. Otherwise only the paths in
-    `removed` are deleted (an incremental update passes just what changed).
+    rel: str
+    sha: str
+    staged: str | None
+    """Its name in the staging folder; None when the output already holds these bytes."""
+
+
+class Staging:
+    """An output folder being brought up to date: files are staged one at a
+    time, from any process (render workers stage the pages they make, so no
+    process holds the whole site), then committed all at once.
+
+    Nothing in the output changes before `commit`; `discard` throws the
+    staged files away.
     """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        recover(out_dir)
-        manifest = read_manifest(out_dir)
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.created = not out_dir.exists()
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            recover(out_dir)
+            self.manifest = read_manifest(out_dir)
+            self.folder = out_dir / STAGING
+            self.folder.mkdir(exist_ok=True)
+        except OSError as err:
+            raise OutputError(_io_message(err, err.filename or out_dir)) from None
+
+    def stage(self, rel: str, data: bytes) -> StagedFile:
+        """Stages one file unless the output already has exactly these bytes."""
+        sha = digest(data)
+        if self.manifest.get(_safe_relative(rel)) == sha and (self.out_dir / rel).is_file():
+            return StagedFile(rel, sha, None)
+        # Named after the path, so workers staging at the same time never collide.
+        name = hashlib.sha1(rel.encode("utf-8")).hexdigest()
+        try:
+            (self.folder / name).write_bytes(data)
+        except OSError as err:
+            raise OutputError(_io_message(err, self.out_dir / rel)) from None
+        return StagedFile(rel, sha, name)
+
+    def commit(self, staged: list[StagedFile], removed: set[str] | None = None) -> WriteResult:
+        """Makes the output hold the staged files, all or nothing.
+
+        `removed=None` means `staged` is the whole site: any file a previous
+        build made that is not among them is deleted. Otherwise only the
+        paths in `removed` are deleted (an incremental update passes just
+        what changed).
+        """
         result = WriteResult()
-        changed: dict[str, bytes] = {}
-        new_manifest = dict(manifest)
-        for rel in sorted(files):
-            data = files[_safe_relative(rel)]
-            sha = digest(data)
-            if manifest.get(rel) == sha and (out_dir / rel).is_file():
-                result.unchanged.append(rel)
+        new_manifest = dict(self.manifest)
+        moves = []
+        for item in sorted(staged, key=lambda f: f.rel):
+            if item.staged is None:
+                result.unchanged.append(item.rel)
             else:
-                changed[rel] = data
-                new_manifest[rel] = sha
-        stale = set(manifest) - set(files) if removed is None else {r for r in removed if r in manifest and r not in files}
+                result.written.append(item.rel)
+                new_manifest[item.rel] = item.sha
+                moves.append([item.staged, item.rel])
+        made = {item.rel for item in staged}
+        stale = set(self.manifest) - made if removed is None else {r for r in removed if r in self.manifest and r not in made}
         for rel in stale:
             del new_manifest[rel]
-        result.written = sorted(changed)
         result.removed = sorted(stale)
-        if not changed and not stale:
-            return result
-        staging = out_dir / STAGING
-        staging.mkdir(exist_ok=True)
-        moves = []
-        for number, (rel, data) in enumerate(sorted(changed.items())):
-            (staging / str(number)).write_bytes(data)
-            moves.append([str(number), rel])
-        journal = json.dumps({"moves": moves, "delete": sorted(stale), "manifest": new_manifest}).encode()
-        _write_atomically(out_dir / JOURNAL, journal)  # the commit point
-        _apply(out_dir, moves, sorted(stale), new_manifest)
+        try:
+            if moves or stale:
+                journal = json.dumps({"moves": moves, "delete": result.removed, "manifest": new_manifest}).encode()
+                _write_atomically(self.out_dir / JOURNAL, journal)  # the commit point
+                _apply(self.out_dir, moves, result.removed, new_manifest)
+            else:
+                shutil.rmtree(self.folder, ignore_errors=True)
+        except OSError as err:
+            if not (self.out_dir / JOURNAL).exists():
+                self.discard()
+            raise OutputError(_io_message(err, err.filename or self.out_dir)) from None
         return result
-    except OSError as err:
-        shutil.rmtree(out_dir / STAGING, ignore_errors=True) if not (out_dir / JOURNAL).exists() else None
-        raise OutputError(_io_message(err, err.filename or out_dir)) from None
+
+    def discard(self) -> None:
+        """Throws the staged files away; the output stays as it was."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.created:
+            with contextlib.suppress(OSError):
+                self.out_dir.rmdir()
+
+
+def write_output(out_dir: Path, files: dict[str, bytes], removed: set[str] | None = None) -> WriteResult:
+    """Bring `out_dir` up to date with `files`, all or nothing (see `Staging.commit`)."""
+    staging = Staging(out_dir)
+    try:
+        staged = [staging.stage(rel, files[rel]) for rel in sorted(files)]
+    except OutputError:
+        staging.discard()
+        raise
+    return staging.commit(staged, removed)
 
 
 def _prune_empty_dirs(out_dir: Path, rel: str) -> None:
