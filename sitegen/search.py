@@ -28,8 +28,9 @@ Files, all under `search/` next to the search page, compact JSON, the same
 bytes for the same site:
 
 - `search/meta.json`: `{"version", "count" (documents), "chunk" (documents
-  per record file), "average" (mean document length), "shards" (the shard
-  keys that exist), "lengths" (every document's length in words, for BM25)}`.
+  per record file), "average" and "title_average" (mean length in words of
+  a text and of a title), "shards" (the term files that exist), "lengths"
+  and "titles" (each document's text and title length, for BM25)}`.
 - `search/terms/<key>.json`: `{term: postings}` for the terms whose first
   two characters make `<key>`: their code points in hex joined by "-"
   ("wa" → `77-61`; a one-character term has a one-part key). Any script
@@ -43,24 +44,29 @@ bytes for the same site:
 A posting is one integer per (term, document): `delta << 5 | title << 4 |
 tf`, where `delta` is the document number minus the previous posting's
 (the first one's is the number itself), `title` says the term is in the
-title or name, and `tf` is how often it is in the rest of the text (at most
+title, name or an alias, and `tf` is how often it is in the text (at most
 15: the score saturates well before). Documents are numbered articles
 first, newest first, then entities, then pages, so a tie goes to the newer
-article. The browser scores with BM25 (k1 = 1.2, b = 0.75) plus a bonus for
-a title term, so a name finds its own page first.
+article. The browser scores each term with BM25 (k1 = 1.2, b = 0.75) over
+the text, plus the same over the title (tf 1, normalised by the title's
+length, weighted 2): a name finds its own page before the articles that
+mention it, and a short title that is all query before a long one.
 
 Speed and memory. A site of 10,000 articles has about 3.5 million postings,
 and pure Python spends about a microsecond on each (counting, grouping,
-encoding): too slow for one core. So on large sites the text of each range
-of documents goes to worker processes that tokenize it, count it, group it
-by term and encode the postings; the build merges their encoded ranges in
-order. The workers are new interpreters fed through pipes, not forks: a
-fork of the build (which holds the graph and every rendered page) counts as
-a second copy of it in the process tree, and copies each page of it that
-it touches, which is hundreds of megabytes. The build only describes the
-documents (a few lines each), in order. Pure ASCII text is lowered and split
-as bytes (`bytes.translate`), several times faster than a regular
-expression; postings are grouped with C-level `map`s into `array('I')`.
+encoding), too slow for one core. So on large sites batches of documents
+also go to worker processes that tokenize them, count, group by term and
+encode the postings, while the build indexes other batches itself; the
+batches are joined in order (only the first delta of each term in a batch
+changes). The workers are fresh interpreters fed through pipes, not forks:
+a fork of the build (which holds the graph and the rendered pages) counts
+as a second copy of it in the process tree and privately copies every page
+of it whose objects it touches, hundreds of megabytes. Only the build
+reads the graph, to describe each document in a few lines. ASCII text is
+lowered and split as bytes (`bytes.translate`), several times faster than
+a regular expression; only runs of other characters go through Unicode's
+tables, each distinct run once. Postings are `array('I')`, one per term
+and batch, and go straight to their JSON text.
 """
 
 from __future__ import annotations
@@ -78,9 +84,9 @@ import sys
 import threading
 import unicodedata
 from array import array
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from itertools import islice, repeat
-from operator import and_, call, or_, sub
+from operator import and_, sub
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -111,20 +117,37 @@ _WORD = re.compile(r"[^\W_]+")
 """A run of letters and digits: Python's \\w is exactly Unicode's L and N
 categories plus '_' (checked over every code point)."""
 
-_ASCII_WORDS = bytes(
-    byte + 32 if 65 <= byte <= 90 else byte if (48 <= byte <= 57 or 97 <= byte <= 122) else 32 for byte in range(256)
+_WORD_BYTES = bytes(
+    byte + 32 if 65 <= byte <= 90 else byte if (48 <= byte <= 57 or 97 <= byte <= 122 or byte >= 128) else 32
+    for byte in range(256)
 )
-"""For ASCII text as bytes: letters lowered, digits kept, everything else a space."""
+"""For UTF-8 text whose non-ASCII characters are all letters or digits:
+ASCII letters lowered, digits and non-ASCII bytes kept, the rest a space."""
 
-_marks: dict[str, bool] = {}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_chars: dict[str, str] = {}
+_runs: dict[str, str] = {}
 _mark_patterns: dict[str, re.Pattern] = {}
 
 
-def _is_mark(char: str) -> bool:
-    mark = _marks.get(char)
-    if mark is None:
-        mark = _marks[char] = unicodedata.category(char).startswith("M")
-    return mark
+def _char(char: str) -> str:
+    """A folded character as a word holds it: itself (a letter or digit), '' (a mark), ' ' (anything else)."""
+    kept = _chars.get(char)
+    if kept is None:
+        category = unicodedata.category(char)[0]
+        kept = _chars[char] = char if category in "LN" else "" if category == "M" else " "
+    return kept
+
+
+def _fold_run(match: re.Match) -> str:
+    """A run of non-ASCII characters, folded, with anything but letters and digits a space."""
+    run = match.group()
+    folded = _runs.get(run)
+    if folded is None:
+        if len(_runs) > 100_000:
+            _runs.clear()
+        folded = _runs[run] = "".join(map(_char, unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", run).casefold())))
+    return folded
 
 
 def fold(text: str) -> str:
@@ -132,9 +155,7 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    if text.isascii():
-        return text
-    marks = "".join(sorted(char for char in set(text) if _is_mark(char)))
+    marks = "".join(sorted(char for char in set(text) if _char(char) == ""))
     if not marks:
         return text
     pattern = _mark_patterns.get(marks)
@@ -143,18 +164,22 @@ def fold(text: str) -> str:
     return pattern.sub("", text)
 
 
+def _terms(text: str) -> list[bytes]:
+    """The words of `text`, folded, as UTF-8 bytes: `_WORD.findall(fold(text))`, faster.
+
+    Folding and splitting are done on characters independently, so only the
+    runs of non-ASCII characters need Unicode's tables (each distinct run
+    once); the rest is lowered and split as bytes.
+    """
+    if not text.isascii():
+        text = _NON_ASCII.sub(_fold_run, text)
+        return text.encode("utf-8").translate(_WORD_BYTES).split()
+    return text.encode("ascii").translate(_WORD_BYTES).split()
+
+
 def tokens(text: str) -> list[str]:
     """The words of `text` as the index holds them (`tokens` in search.js is the same)."""
-    return _WORD.findall(fold(text))
-
-
-def _terms(text: str) -> list[bytes]:
-    """`tokens(text)` as UTF-8 bytes, the fast way for ASCII text."""
-    if not text.isascii():
-        text = fold(text)
-        if not text.isascii():
-            return [word.encode("utf-8") for word in _WORD.findall(text)]
-    return text.encode("ascii").translate(_ASCII_WORDS).split()
+    return [word.decode("utf-8") for word in _terms(text)]
 
 
 def shard_key(term: str) -> str:
@@ -284,11 +309,6 @@ class _Describer:
 # -- postings -----------------------------------------------------------------
 
 _DOC_MASK = ~((1 << SHIFT) - 1)
-_drain = deque(maxlen=0).extend
-
-
-def _new_postings():
-    return array("I").append
 
 
 def index_batch(start: int, texts: list[tuple[str, str, str]]) -> tuple[array, array, dict[str, tuple[int, int, str]]]:
@@ -299,8 +319,8 @@ def index_batch(start: int, texts: list[tuple[str, str, str]]) -> tuple[array, a
     other postings)`: the first posting carries its absolute document number
     until the batches are joined.
     """
-    appends: defaultdict = defaultdict(_new_postings)  # term → the append of its postings
-    append_of = appends.__getitem__
+    index: dict[bytes, array] = {}
+    get = index.get
     lengths = array("I")
     titles = array("I")
     for doc, (title, names, body) in enumerate(texts, start):
@@ -310,20 +330,24 @@ def index_batch(start: int, texts: list[tuple[str, str, str]]) -> tuple[array, a
         lengths.append(len(body_terms))
         if names:
             title_terms += _terms(names)
-        counts = Counter(body_terms)
         head = doc << SHIFT
-        # postings[term].append(doc << 5 | min(tf, 15)) for every term, in C
-        _drain(map(call, map(append_of, counts), map(or_, repeat(head), map(min, counts.values(), repeat(TF_MAX)))))
+        for term, tf in Counter(body_terms).items():
+            value = head | (tf if tf < TF_MAX else TF_MAX)
+            postings = get(term)
+            if postings is None:
+                index[term] = array("I", (value,))
+            else:
+                postings.append(value)
         for term in set(title_terms):
-            append = append_of(term)
-            postings = append.__self__
-            if postings and postings[-1] >> SHIFT == doc:
+            postings = get(term)
+            if postings is None:
+                index[term] = array("I", (head | TITLE_BIT,))
+            elif postings[-1] >> SHIFT == doc:
                 postings[-1] |= TITLE_BIT
             else:
-                append(head | TITLE_BIT)
+                postings.append(head | TITLE_BIT)
     encoded = {}
-    for term, append in appends.items():
-        postings = append.__self__
+    for term, postings in index.items():
         rest = ""
         if len(postings) > 1:
             deltas = map(sub, islice(postings, 1, None), map(and_, postings, repeat(_DOC_MASK)))
@@ -406,13 +430,20 @@ class WorkerFailed(Exception):
 
 
 class _Workers:
-    """Worker processes (fresh interpreters) that run `index_batch`; a thread per worker reads its results."""
+    """Worker processes (fresh interpreters) that run `index_batch`.
+
+    Each has a thread that writes the batches it is given and one that
+    reads its results, so the build never waits on a pipe: it indexes a
+    batch itself while the workers are busy.
+    """
 
     def __init__(self, count: int):
         root = str(Path(__file__).resolve().parent.parent)
         code = f"import sys; sys.path.insert(0, {root!r}); from sitegen.search import worker_main; worker_main()"
         self.results: queue.Queue = queue.Queue()
         self.procs: list[subprocess.Popen] = []
+        self.outboxes: list[queue.Queue] = []
+        self.threads: list[threading.Thread] = []
         try:
             for _ in range(count):
                 proc = subprocess.Popen(
@@ -420,35 +451,46 @@ class _Workers:
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 )
                 self.procs.append(proc)
-                threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+                outbox: queue.Queue = queue.Queue()
+                self.outboxes.append(outbox)
+                for target, args in ((self._write, (proc, outbox)), (self._read, (proc,))):
+                    thread = threading.Thread(target=target, args=args, daemon=True)
+                    thread.start()
+                    self.threads.append(thread)
         except BaseException:
             self.close()
             raise
         self.in_flight = [0] * count
         self.owner: dict[int, int] = {}
 
+    def _write(self, proc: subprocess.Popen, outbox: queue.Queue) -> None:
+        try:
+            while (message := outbox.get()) is not None:
+                _write_message(proc.stdin, message)
+        except OSError:
+            pass  # the worker died: its reader reports it
+        finally:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+
     def _read(self, proc: subprocess.Popen) -> None:
         try:
-            while True:
-                message = _read_message(proc.stdout)
-                if message is None:
-                    break
+            while (message := _read_message(proc.stdout)) is not None:
                 self.results.put(message)
         except Exception:
             pass
         self.results.put(None)  # this worker is done (or died)
 
-    def send(self, number: int, start: int, texts: list) -> None:
-        worker = min(range(len(self.procs)), key=self.in_flight.__getitem__)
-        try:
-            _write_message(self.procs[worker].stdin, (number, start, texts))
-        except OSError as err:
-            raise WorkerFailed(str(err)) from None
-        self.in_flight[worker] += 1
-        self.owner[number] = worker
-
     def has_room(self) -> bool:
         return min(self.in_flight) < IN_FLIGHT
+
+    def send(self, number: int, start: int, texts: list) -> None:
+        worker = min(range(len(self.procs)), key=self.in_flight.__getitem__)
+        self.outboxes[worker].put((number, start, texts))
+        self.in_flight[worker] += 1
+        self.owner[number] = worker
 
     def receive(self, block: bool = True) -> tuple[int, tuple] | None:
         """The next (batch number, result) from any worker; None if none is ready and not `block`."""
@@ -466,17 +508,17 @@ class _Workers:
         return self.receive(block=False)
 
     def close(self) -> None:
+        for outbox in self.outboxes:
+            outbox.put(None)
         for proc in self.procs:
             try:
-                proc.stdin.close()
-            except OSError:
-                pass
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        for thread in self.threads:
+            thread.join(5)
+        for proc in self.procs:
             proc.stdout.close()
 
 

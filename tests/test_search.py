@@ -13,7 +13,7 @@ from browser import browser, open_page, run_axe, serve_static  # noqa: F401 (fix
 from conftest import REPO, copy_example, sitegen, write_site
 
 from sitegen.build import Builder
-from sitegen.search import add_search_index, search_files, shard_key, tokens
+from sitegen.search import _WORD, add_search_index, fold, search_files, shard_key, tokens
 
 HOSTILE_TITLE = 'Quotes "double" \'single\' </script><script>alert(1)</script> & <b>bold</b>'
 
@@ -150,6 +150,14 @@ def test_python_and_javascript_tokenize_alike(browser, served):  # noqa: F811
     assert tokens("Zürich ZURICH zurich") == ["zurich"] * 3
     assert tokens("don't O’Brien state-of-the-art 2,500") == ["don", "t", "o", "brien", "state", "of", "the", "art", "2", "500"]
     assert keys == ["77-61", "6771-4eac", "78", "62-6f"] == [shard_key(tokens(t)[0]) for t in ("Wallace", "東京", "x", "𝐁𝐨𝐥𝐝")]
+
+
+def test_the_fast_tokenizer_is_the_reference_one():
+    """The index splits ASCII as bytes and folds non-ASCII runs one by one:
+    the same words as folding the whole text and splitting it."""
+    texts = TRICKY + sweep()
+    texts.append("".join(texts))  # every character next to every other kind
+    assert [tokens(text) for text in texts] == [_WORD.findall(fold(text)) for text in texts]
 
 
 # -- finding things -----------------------------------------------------------------------
