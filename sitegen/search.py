@@ -106,8 +106,6 @@ BATCH = 500
 PARALLEL_DOCS = 2000
 """Sites with fewer documents are indexed in the build's own process."""
 MAX_WORKERS = 4
-IN_FLIGHT = 2
-"""Batches sent to a worker ahead of its results."""
 
 Progress = Callable[[str, int, int], None]
 
@@ -394,35 +392,53 @@ class _Postings:
 # -- worker processes ---------------------------------------------------------
 
 
-def _write_message(stream, message) -> None:
+def _pack(message) -> bytes:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(data)))
-    stream.write(data)
-    stream.flush()
+    return struct.pack("<Q", len(data)) + data
 
 
-def _read_message(stream):
-    """The next message, or None at the end of the stream."""
-    header = stream.read(8)
-    if len(header) < 8:
-        return None
-    (size,) = struct.unpack("<Q", header)
-    data = stream.read(size)
-    if len(data) < size:
-        return None
-    return pickle.loads(data)
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    """`size` bytes from a pipe, or None at its end."""
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 24))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_packed(fd: int) -> bytes | None:
+    """The next message from a pipe, still pickled; None at its end."""
+    header = _read_exactly(fd, 8)
+    return None if header is None else _read_exactly(fd, struct.unpack("<Q", header)[0])
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _widen(fd: int) -> None:
+    """A larger pipe buffer (Linux): a batch crosses in a few system calls, so
+    the thread moving it waits for the interpreter lock a few times only."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 def worker_main() -> None:
     """A worker process: (number, start, texts) in on stdin, (number, `index_batch`) out on stdout."""
     gc.disable()
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
-    while True:
-        message = _read_message(source)
-        if message is None:
-            return
-        number, start, texts = message
-        _write_message(sink, (number, index_batch(start, texts)))
+    source, sink = sys.stdin.fileno(), sys.stdout.fileno()
+    while (data := _read_packed(source)) is not None:
+        number, start, texts = pickle.loads(data)
+        _write_all(sink, _pack((number, index_batch(start, texts))))
 
 
 class WorkerFailed(Exception):
@@ -430,19 +446,19 @@ class WorkerFailed(Exception):
 
 
 class _Workers:
-    """Worker processes (fresh interpreters) that run `index_batch`.
+    """Worker processes (fresh interpreters) that run `index_batch` on the
+    batches they take from `todo`, as soon as they are free.
 
-    Each has a thread that writes the batches it is given and one that
-    reads its results, so the build never waits on a pipe: it indexes a
-    batch itself while the workers are busy.
+    A thread per worker feeds it and reads its results, so the build never
+    waits on a pipe; the build takes batches from `todo` too.
     """
 
-    def __init__(self, count: int):
+    def __init__(self, count: int, todo: queue.Queue):
         root = str(Path(__file__).resolve().parent.parent)
         code = f"import sys; sys.path.insert(0, {root!r}); from sitegen.search import worker_main; worker_main()"
+        self.todo = todo
         self.results: queue.Queue = queue.Queue()
         self.procs: list[subprocess.Popen] = []
-        self.outboxes: list[queue.Queue] = []
         self.threads: list[threading.Thread] = []
         try:
             for _ in range(count):
@@ -451,46 +467,29 @@ class _Workers:
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 )
                 self.procs.append(proc)
-                outbox: queue.Queue = queue.Queue()
-                self.outboxes.append(outbox)
-                for target, args in ((self._write, (proc, outbox)), (self._read, (proc,))):
-                    thread = threading.Thread(target=target, args=args, daemon=True)
-                    thread.start()
-                    self.threads.append(thread)
+                _widen(proc.stdin.fileno())
+                _widen(proc.stdout.fileno())
+                thread = threading.Thread(target=self._feed, args=(proc,), daemon=True)
+                thread.start()
+                self.threads.append(thread)
         except BaseException:
             self.close()
             raise
-        self.in_flight = [0] * count
-        self.owner: dict[int, int] = {}
 
-    def _write(self, proc: subprocess.Popen, outbox: queue.Queue) -> None:
+    def _feed(self, proc: subprocess.Popen) -> None:
+        """Gives the worker a batch whenever it is free; queues its result, still pickled."""
         try:
-            while (message := outbox.get()) is not None:
-                _write_message(proc.stdin, message)
+            while (batch := self.todo.get()) is not None:
+                _write_all(proc.stdin.fileno(), _pack(batch))
+                result = _read_packed(proc.stdout.fileno())
+                if result is None:
+                    break
+                self.results.put(result)
+            else:
+                return
         except OSError:
-            pass  # the worker died: its reader reports it
-        finally:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
-
-    def _read(self, proc: subprocess.Popen) -> None:
-        try:
-            while (message := _read_message(proc.stdout)) is not None:
-                self.results.put(message)
-        except Exception:
             pass
-        self.results.put(None)  # this worker is done (or died)
-
-    def has_room(self) -> bool:
-        return min(self.in_flight) < IN_FLIGHT
-
-    def send(self, number: int, start: int, texts: list) -> None:
-        worker = min(range(len(self.procs)), key=self.in_flight.__getitem__)
-        self.outboxes[worker].put((number, start, texts))
-        self.in_flight[worker] += 1
-        self.owner[number] = worker
+        self.results.put(None)  # the worker died
 
     def receive(self, block: bool = True) -> tuple[int, tuple] | None:
         """The next (batch number, result) from any worker; None if none is ready and not `block`."""
@@ -500,25 +499,23 @@ class _Workers:
             return None
         if message is None:
             raise WorkerFailed("a search worker ended early")
-        number, batch = message
-        self.in_flight[self.owner.pop(number)] -= 1
-        return number, batch
-
-    def poll(self) -> tuple[int, tuple] | None:
-        return self.receive(block=False)
+        return pickle.loads(message)
 
     def close(self) -> None:
-        for outbox in self.outboxes:
-            outbox.put(None)
+        for _ in self.threads:
+            self.todo.put(None)
+        for thread in self.threads:
+            thread.join(30)
         for proc in self.procs:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        for thread in self.threads:
-            thread.join(5)
-        for proc in self.procs:
             proc.stdout.close()
 
 
@@ -588,22 +585,30 @@ def search_files(graph, progress: Progress | None = None, workers: int | None = 
 
     if progress is not None:
         progress("indexing for search", 0, count)
+    todo: queue.Queue = queue.Queue()
     pool = None
     if workers:
         try:
-            pool = _Workers(workers)
+            pool = _Workers(workers, todo)
         except OSError:
             pool = None
+
+    def work_here(limit: int) -> None:
+        """Indexes batches here while more than `limit` wait; joins what the workers sent back."""
+        while todo.qsize() > limit:
+            try:
+                number, start, texts = todo.get_nowait()
+            except queue.Empty:
+                break
+            merge(number, index_batch(start, texts))
+        while pool is not None and (found := pool.receive(block=False)) is not None:
+            merge(*found)
+
     try:
-        for number, start, texts in batches():
-            # Hand the batch to a worker with room for it, or index it here
-            # while the workers are busy; then join whatever has come back.
-            if pool is not None and pool.has_room():
-                pool.send(number, start, texts)
-            else:
-                merge(number, index_batch(start, texts))
-            while pool is not None and (found := pool.poll()) is not None:
-                merge(*found)
+        for item in batches():
+            todo.put(item)
+            work_here(len(pool.procs) if pool is not None else 0)
+        work_here(0)
         while merged < batch_count:
             merge(*pool.receive())
     finally:
