@@ -106,6 +106,7 @@ BATCH = 500
 PARALLEL_DOCS = 2000
 """Sites with fewer documents are indexed in the build's own process."""
 MAX_WORKERS = 4
+"""Worker processes at most, besides the build's own."""
 
 Progress = Callable[[str, int, int], None]
 

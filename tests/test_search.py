@@ -237,6 +237,25 @@ def test_the_keyboard_reaches_the_results(browser, served):  # noqa: F811
         page.context.close()
 
 
+def test_more_results_come_on_request(browser, tmp_path):  # noqa: F811
+    files = {f"content/articles/note-{n:02}.md": f"---\ntitle: Note {n}\ndate: 2024-01-{n:02}\n---\nThe lantern was lit {n} times.\n" for n in range(1, 26)}
+    site = write_site(tmp_path / "site", files)
+    run = sitegen("build", site, "-q")
+    assert run.code == 0, run.stderr
+    with serve_static(site / "output") as base:
+        page = open_page(browser, base + "search/?q=lantern")
+        try:
+            wait_for_results(page)
+            assert page.locator("#search-status").inner_text() == "25 results for \u201clantern\u201d."
+            assert [r["title"] for r in results(page)] == [f"Note {n}" for n in range(25, 5, -1)]  # newest first on a tie
+            page.get_by_role("button", name="More results").click()
+            page.wait_for_function("document.querySelectorAll('#search-results > li').length === 25")
+            assert page.evaluate("document.activeElement.textContent") == "Note 5"
+            assert page.get_by_role("button", name="More results").is_hidden()
+        finally:
+            page.context.close()
+
+
 def test_search_works_under_a_sub_path(browser, tmp_path):  # noqa: F811
     out = tmp_path / "site"
     run = sitegen("build", REPO, "-o", out, "-q", "--base-url", "https://example.org/tracker/")
