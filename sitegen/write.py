@@ -126,17 +126,21 @@ def recover(out_dir: Path) -> None:
 
 
 def _apply(out_dir: Path, moves: list[list[str]], deletions: list[str], manifest: dict[str, str]) -> None:
-    """Carry out a committed journal; safe to run again after an interruption."""
-    staging = out_dir / STAGING
-    made_dirs: set[Path] = set()
+    """Carry out a committed journal; safe to run again after an interruption.
+
+    A move names a staged file or folder and its place in the output (the
+    staging folder mirrors the output's layout)."""
+    staging = os.path.join(out_dir, STAGING)
+    made_dirs: set[str] = set()
     for staged, rel in moves:
-        source = staging / staged
-        if not source.exists():
+        source = os.path.join(staging, _safe_relative(staged))
+        if not os.path.lexists(source):
             continue  # moved before the interruption
-        target = out_dir / _safe_relative(rel)
-        if target.parent not in made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made_dirs.add(target.parent)
+        target = os.path.join(out_dir, _safe_relative(rel))
+        parent = os.path.dirname(target)
+        if parent not in made_dirs:
+            os.makedirs(parent, exist_ok=True)
+            made_dirs.add(parent)
         os.replace(source, target)
     for rel in deletions:
         target = out_dir / _safe_relative(rel)
@@ -147,6 +151,26 @@ def _apply(out_dir: Path, moves: list[list[str]], deletions: list[str], manifest
     shutil.rmtree(staging, ignore_errors=True)
 
 
+def _whole_folders(out_dir: Path, paths: list[str]) -> list[str]:
+    """The staged paths to move: a folder the output does not have yet moves
+    whole (a cold build is a handful of renames, not one per page), every
+    other file alone."""
+    exists: dict[str, bool] = {}
+    moves: dict[str, None] = {}
+    for rel in paths:
+        parts = rel.split("/")
+        move = rel
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder not in exists:
+                exists[folder] = os.path.isdir(os.path.join(out_dir, folder))
+            if not exists[folder]:
+                move = folder
+                break
+        moves[move] = None
+    return list(moves)
+
+
 @dataclass(frozen=True)
 class StagedFile:
     """One output file handed to a `Staging`."""
@@ -154,7 +178,8 @@ class StagedFile:
     rel: str
     sha: str
     staged: str | None
-    """Its name in the staging folder; None when the output already holds these bytes."""
+    """Its path in the staging folder (the same as in the output); None when
+    the output already holds these bytes."""
 
 
 class Staging:
@@ -181,15 +206,20 @@ class Staging:
     def stage(self, rel: str, data: bytes) -> StagedFile:
         """Stages one file unless the output already has exactly these bytes."""
         sha = digest(data)
-        if self.manifest.get(_safe_relative(rel)) == sha and (self.out_dir / rel).is_file():
+        if self.manifest.get(_safe_relative(rel)) == sha and os.path.isfile(os.path.join(self.out_dir, rel)):
             return StagedFile(rel, sha, None)
-        # Named after the path, so workers staging at the same time never collide.
-        name = hashlib.sha1(rel.encode("utf-8")).hexdigest()
+        path = os.path.join(self.folder, rel)
         try:
-            (self.folder / name).write_bytes(data)
+            try:
+                handle = open(path, "wb")
+            except FileNotFoundError:  # the first file of its folder
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                handle = open(path, "wb")
+            with handle:
+                handle.write(data)
         except OSError as err:
             raise OutputError(_io_message(err, self.out_dir / rel)) from None
-        return StagedFile(rel, sha, name)
+        return StagedFile(rel, sha, rel)
 
     def commit(self, staged: list[StagedFile], removed: set[str] | None = None) -> WriteResult:
         """Makes the output hold the staged files, all or nothing.
@@ -201,14 +231,13 @@ class Staging:
         """
         result = WriteResult()
         new_manifest = dict(self.manifest)
-        moves = []
         for item in sorted(staged, key=lambda f: f.rel):
             if item.staged is None:
                 result.unchanged.append(item.rel)
             else:
                 result.written.append(item.rel)
                 new_manifest[item.rel] = item.sha
-                moves.append([item.staged, item.rel])
+        moves = [[rel, rel] for rel in _whole_folders(self.out_dir, result.written)]
         made = {item.rel for item in staged}
         stale = set(self.manifest) - made if removed is None else {r for r in removed if r in self.manifest and r not in made}
         for rel in stale:
