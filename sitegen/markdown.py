@@ -60,6 +60,19 @@ def make_markdown(raw_html: bool = False) -> MarkdownIt:
     return md
 
 
+_MARKUP = re.compile(r"[\\`*_\[\]<>&!~|\n\r\t\0]|^(?:[#=+\-]|\d+[.)])")
+"""What can make one line of text more than a paragraph of plain text."""
+
+
+def plain_text_html(text: str) -> str | None:
+    """How markdown-it renders `text` inline when `text` is a single line that
+    no Markdown rule can touch (most names, summaries and values), without
+    running the parser; None for anything else."""
+    if not text or _MARKUP.search(text) is not None or text != text.strip():
+        return None
+    return text.replace('"', "&quot;")
+
+
 _FOLD_TABLE = str.maketrans(
     {
         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from sitegen import __version__
 from sitegen.graphs import BAND_THRESHOLD, entity_graph, kind_links, relation_rows, ring_entities, ring_order, site_edges, site_graph_svg
 from sitegen.link import ClaimSeries, Graph, SourceCheck
-from sitegen.markdown import fold, make_markdown
+from sitegen.markdown import fold, make_markdown, plain_text_html
 from sitegen.model import KIND_SINGULAR, KIND_TITLES, KINDS, Article, Entity, Fact
 from sitegen.timeline import timeline_entries, timeline_svg
 from sitegen.urls import output_path, tag_slug
@@ -269,12 +269,14 @@ class Shaper:
     def inline_markdown(self, text: str) -> Markup:
         if not text:
             return Markup("")
-        return Markup(self.md.renderInline(self.resolve_wikilinks(text)))
+        plain = plain_text_html(text)
+        return Markup(plain if plain is not None else self.md.renderInline(self.resolve_wikilinks(text)))
 
     def block_markdown(self, text: str) -> Markup:
         if not text:
             return Markup("")
-        return Markup(self.md.render(self.resolve_wikilinks(text)))
+        plain = plain_text_html(text)
+        return Markup(f"<p>{plain}</p>\n" if plain is not None else self.md.render(self.resolve_wikilinks(text)))
 
     def resolve_wikilinks(self, text: str) -> str:
         """[[id]] and [[id|label]] in summaries and descriptions become Markdown links."""

@@ -426,3 +426,21 @@ def test_quote_excerpt_pattern_agrees_with_the_character_walk(text, data):
     needle = fold(quote)
     expected = _folded_excerpt(text, needle) if needle else None
     assert passage_excerpt(text, quote) == expected
+
+
+MARKDOWN_ALPHABET = "ab Z09.)#=+-*_`\\[]<>&!~|\"' \t\n\u00a0é^:/("
+
+
+@examples(1500)
+@given(st.text(alphabet=MARKDOWN_ALPHABET, max_size=20) | st.from_regex(r"[A-Za-z][a-z ,.'\"]{0,30}", fullmatch=True))
+def test_plain_text_shortcut_renders_as_markdown_it_does(text):
+    """Names, summaries and values with no Markdown in them skip the parser;
+    whenever the shortcut answers, its HTML is markdown-it's."""
+    from sitegen.markdown import make_markdown, plain_text_html
+
+    plain = plain_text_html(text)
+    if plain is None:
+        return
+    md = make_markdown()
+    assert plain == md.renderInline(text)
+    assert f"<p>{plain}</p>\n" == md.render(text)
