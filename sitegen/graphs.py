@@ -94,7 +94,7 @@ def wrap(text: str, size: float, room: float, lines: int) -> list[str]:
 
 def num(value: float) -> str:
     """A coordinate, rounded to 0.1 px and printed without a trailing '.0'."""
-    text = f"{round(value, 1):.1f}"
+    text = "%.1f" % value  # rounds as round(value, 1) does, without the call
     text = text[:-2] if text.endswith(".0") else text
     return "0" if text == "-0" else text
 
