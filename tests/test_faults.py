@@ -55,7 +55,7 @@ def start_build(site: Path, out: Path) -> subprocess.Popen:
 
 def kill_group(proc: subprocess.Popen) -> None:
     try:
-        os.killpg(proc.pid, signal.SIGKILL)  # the build, its workers and Pagefind
+        os.killpg(proc.pid, signal.SIGKILL)  # the build and its workers
     except ProcessLookupError:
         pass
     proc.wait(30)
