@@ -197,8 +197,8 @@ def limit_file_size(megabytes: int):
 @pytest.mark.parametrize("search", ["on", "off"])
 def test_full_disk_is_a_clear_error_and_the_output_is_untouched(tmp_path, search):
     """A file-size limit (ulimit -f) makes writes fail with EFBIG, as a full
-    disk fails them with ENOSPC: in the search indexer's temporary folder
-    (search on), or in the output folder (search off)."""
+    disk fails them with ENOSPC, while the pages are staged in the output
+    folder; with the search index on or off."""
     paragraph = "Ada Quill opened the bridge and the crowd cheered for a long while. " * 20 + "\n\n"
     site = write_site(tmp_path / "site", {
         **SMALL_SITE,
