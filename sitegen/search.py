@@ -58,11 +58,8 @@ encoding), too slow for one core. So on large sites batches of documents
 also go to worker processes that tokenize them, count, group by term and
 encode the postings, while the build indexes other batches itself; the
 batches are joined in order (only the first delta of each term in a batch
-changes). The workers are fresh interpreters fed through pipes, not forks:
-a fork of the build (which holds the graph and the rendered pages) counts
-as a second copy of it in the process tree and privately copies every page
-of it whose objects it touches, hundreds of megabytes. Only the build
-reads the graph, to describe each document in a few lines. ASCII text is
+changes). The batches are shared out by `sitegen.parallel.map_shared`, as
+the pages are, and describing a document runs in the worker too. ASCII text is
 lowered and split as bytes (`bytes.translate`), several times faster than
 a regular expression; only runs of other characters go through Unicode's
 tables, each distinct run once. Postings are `array('I')`, one per term
@@ -74,21 +71,15 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import html
-import os
-import pickle
-import queue
 import re
-import struct
-import subprocess
-import sys
-import threading
 import unicodedata
 from array import array
 from collections import Counter
 from itertools import islice, repeat
 from operator import and_, sub
-from pathlib import Path
 from typing import Callable, Iterator
+
+from sitegen.parallel import map_shared
 
 INDEX_DIR = "search"
 """Where the index goes in the output: next to the search page (`search/index.html`)."""
@@ -102,11 +93,9 @@ TF_MAX = 15
 TITLE_BIT = 16
 SHIFT = 5
 BATCH = 500
-"""Documents tokenized together (by one worker)."""
+"""Documents tokenized together (in one process)."""
 PARALLEL_DOCS = 2000
 """Sites with fewer documents are indexed in the build's own process."""
-MAX_WORKERS = 4
-"""Worker processes at most, besides the build's own."""
 
 Progress = Callable[[str, int, int], None]
 
@@ -390,145 +379,6 @@ class _Postings:
             yield key, ("{" + ",".join(entries) + "}").encode("utf-8")
 
 
-# -- worker processes ---------------------------------------------------------
-
-
-def _pack(message) -> bytes:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return struct.pack("<Q", len(data)) + data
-
-
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    """`size` bytes from a pipe, or None at its end."""
-    chunks = []
-    while size:
-        chunk = os.read(fd, min(size, 1 << 24))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-def _read_packed(fd: int) -> bytes | None:
-    """The next message from a pipe, still pickled; None at its end."""
-    header = _read_exactly(fd, 8)
-    return None if header is None else _read_exactly(fd, struct.unpack("<Q", header)[0])
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _widen(fd: int) -> None:
-    """A larger pipe buffer (Linux): a batch crosses in a few system calls, so
-    the thread moving it waits for the interpreter lock a few times only."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (ImportError, AttributeError, OSError):
-        pass
-
-
-def worker_main() -> None:
-    """A worker process: (number, start, texts) in on stdin, (number, `index_batch`) out on stdout."""
-    gc.disable()
-    source, sink = sys.stdin.fileno(), sys.stdout.fileno()
-    while (data := _read_packed(source)) is not None:
-        number, start, texts = pickle.loads(data)
-        _write_all(sink, _pack((number, index_batch(start, texts))))
-
-
-class WorkerFailed(Exception):
-    pass
-
-
-class _Workers:
-    """Worker processes (fresh interpreters) that run `index_batch` on the
-    batches they take from `todo`, as soon as they are free.
-
-    A thread per worker feeds it and reads its results, so the build never
-    waits on a pipe; the build takes batches from `todo` too.
-    """
-
-    def __init__(self, count: int, todo: queue.Queue):
-        root = str(Path(__file__).resolve().parent.parent)
-        code = f"import sys; sys.path.insert(0, {root!r}); from sitegen.search import worker_main; worker_main()"
-        self.todo = todo
-        self.results: queue.Queue = queue.Queue()
-        self.procs: list[subprocess.Popen] = []
-        self.threads: list[threading.Thread] = []
-        try:
-            for _ in range(count):
-                proc = subprocess.Popen(
-                    [sys.executable, "-I", "-c", code],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                )
-                self.procs.append(proc)
-                _widen(proc.stdin.fileno())
-                _widen(proc.stdout.fileno())
-                thread = threading.Thread(target=self._feed, args=(proc,), daemon=True)
-                thread.start()
-                self.threads.append(thread)
-        except BaseException:
-            self.close()
-            raise
-
-    def _feed(self, proc: subprocess.Popen) -> None:
-        """Gives the worker a batch whenever it is free; queues its result, still pickled."""
-        try:
-            while (batch := self.todo.get()) is not None:
-                _write_all(proc.stdin.fileno(), _pack(batch))
-                result = _read_packed(proc.stdout.fileno())
-                if result is None:
-                    break
-                self.results.put(result)
-            else:
-                return
-        except OSError:
-            pass
-        self.results.put(None)  # the worker died
-
-    def receive(self, block: bool = True) -> tuple[int, tuple] | None:
-        """The next (batch number, result) from any worker; None if none is ready and not `block`."""
-        try:
-            message = self.results.get(block)
-        except queue.Empty:
-            return None
-        if message is None:
-            raise WorkerFailed("a search worker ended early")
-        return pickle.loads(message)
-
-    def close(self) -> None:
-        for _ in self.threads:
-            self.todo.put(None)
-        for thread in self.threads:
-            thread.join(30)
-        for proc in self.procs:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
-
-
-def _worker_count() -> int:
-    """Processes to index with, the build's own included."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(MAX_WORKERS + 1, cores))
-
-
 # -- the index files ----------------------------------------------------------
 
 
@@ -538,85 +388,43 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def search_files(graph, progress: Progress | None = None, workers: int | None = None, batch: int = BATCH) -> dict[str, bytes]:
+def _index_range(shared: tuple["_Describer", list[tuple[str, str]]], bounds: tuple[int, int]) -> tuple[list[list], tuple]:
+    """The records of documents `bounds[0]` to `bounds[1]` and `index_batch` of them (in a worker on large sites)."""
+    describer, keys = shared
+    start, end = bounds
+    records, texts = [], []
+    for key in keys[start:end]:
+        record, text = describer.describe(key)
+        records.append(record)
+        texts.append(text)
+    return records, index_batch(start, texts)
+
+
+def search_files(graph, progress: Progress | None = None, parallel: bool | None = None, batch: int = BATCH) -> dict[str, bytes]:
     """The search index of a linked site, as {'search/...': bytes}.
 
-    `workers`: how many worker processes tokenize batches of `batch`
-    documents besides this one (default: one per core but this one's, on
-    sites of at least PARALLEL_DOCS documents). The bytes are the same
-    whatever the workers and batches.
+    Batches of `batch` documents are indexed on every core on sites of at
+    least PARALLEL_DOCS documents (`parallel` True or False decides
+    instead). The bytes are the same whatever the batches and processes.
     """
     describer = _Describer(graph)
     keys = describer.keys()
     count = len(keys)
-    if workers is None:
-        workers = _worker_count() - 1 if count >= PARALLEL_DOCS else 0
-    files: dict[str, bytes] = {}
-    records: list[list] = []
-    batch_count = -(-count // batch)
-
-    def batches() -> Iterator[tuple[int, int, list]]:
-        """(number, first document, [(title, body), ...]); writes the record files on the way."""
-        for number, start in enumerate(range(0, count, batch)):
-            texts = []
-            for key in keys[start : start + batch]:
-                record, text = describer.describe(key)
-                records.append(record)
-                texts.append(text)
-                if len(records) == CHUNK:
-                    files[f"{INDEX_DIR}/docs/{(len(texts) + start - 1) // CHUNK}.json"] = _dumps(records).encode("utf-8")
-                    records.clear()
-            yield number, start, texts
-
-    postings = _Postings()
-    ready: dict[int, tuple] = {}
-    merged = done = 0
-
-    def merge(number: int, result: tuple) -> None:
-        """Joins the batches' postings in order, as their results come."""
-        nonlocal merged, done
-        ready[number] = result
-        while merged in ready:
-            result = ready.pop(merged)
-            postings.add(result)
-            merged += 1
-            done += len(result[0])
-            if progress is not None:
-                progress("indexing for search", done, count)
-
+    ranges = [(start, min(start + batch, count)) for start in range(0, count, batch)]
+    if parallel is None:
+        parallel = count >= PARALLEL_DOCS
+    report = (lambda done, total: progress("indexing for search", min(done * batch, count), count)) if progress else None
     if progress is not None:
         progress("indexing for search", 0, count)
-    todo: queue.Queue = queue.Queue()
-    pool = None
-    if workers:
-        try:
-            pool = _Workers(workers, todo)
-        except OSError:
-            pool = None
-
-    def work_here(limit: int) -> None:
-        """Indexes batches here while more than `limit` wait; joins what the workers sent back."""
-        while todo.qsize() > limit:
-            try:
-                number, start, texts = todo.get_nowait()
-            except queue.Empty:
-                break
-            merge(number, index_batch(start, texts))
-        while pool is not None and (found := pool.receive(block=False)) is not None:
-            merge(*found)
-
-    try:
-        for item in batches():
-            todo.put(item)
-            work_here(len(pool.procs) if pool is not None else 0)
-        work_here(0)
-        while merged < batch_count:
-            merge(*pool.receive())
-    finally:
-        if pool is not None:
-            pool.close()
-    if records:
-        files[f"{INDEX_DIR}/docs/{(count - 1) // CHUNK}.json"] = _dumps(records).encode("utf-8")
+    batches = map_shared(_index_range, (describer, keys), ranges, min_items=1 if parallel else len(ranges) + 1, progress=report)
+    files: dict[str, bytes] = {}
+    records: list[list] = []
+    postings = _Postings()
+    for batch_records, batch_postings in batches:
+        postings.add(batch_postings)
+        records += batch_records
+    for number in range(0, count, CHUNK):
+        files[f"{INDEX_DIR}/docs/{number // CHUNK}.json"] = _dumps(records[number : number + CHUNK]).encode("utf-8")
     lengths, titles = postings.lengths, postings.titles
     shard_keys = []
     for key, data in postings.shards():
@@ -650,11 +458,7 @@ def add_search_index(result, progress: Progress | None = None) -> None:
     enabled = gc.isenabled()
     gc.disable()  # millions of small objects next to a large graph: the collector would only walk it
     try:
-        try:
-            files = search_files(result.graph, progress)
-        except WorkerFailed:
-            files = search_files(result.graph, progress, workers=0)
-        result.files.update(files)
+        result.files.update(search_files(result.graph, progress))
     finally:
         if enabled:
             gc.enable()

@@ -325,11 +325,11 @@ def test_the_index_is_made_from_the_graph_not_the_pages():
 
 
 def test_worker_processes_make_the_same_bytes(site):
-    """Large sites are tokenized by worker processes, in batches: the same index."""
+    """Large sites are tokenized on every core, in batches: the same index."""
     graph = Builder(site).render().graph
-    alone = search_files(graph, workers=0)
-    assert search_files(graph, workers=2, batch=1) == alone
-    assert search_files(graph, workers=0, batch=2) == alone
+    alone = search_files(graph, parallel=False)
+    assert search_files(graph, parallel=True, batch=1) == alone
+    assert search_files(graph, parallel=False, batch=2) == alone
 
 
 def test_the_search_index_is_reproducible(tmp_path, example_build):
