@@ -687,7 +687,7 @@ class Shaper:
         }
 
     def search(self) -> dict:
-        return {"page": self.page_data("Search", "search/", jsonld=self.collection_jsonld("Search", "search/", "SearchResultsPage")), "pagefind_base": self.urls.page("pagefind/")}
+        return {"page": self.page_data("Search", "search/", jsonld=self.collection_jsonld("Search", "search/", "SearchResultsPage"))}
 
     def not_found(self) -> dict:
         return {"page": self.page_data("Page not found", "404.html", jsonld={"@context": "https://schema.org", "@type": "WebPage", "name": "Page not found"}, indexable=False)}

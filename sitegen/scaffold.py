@@ -178,7 +178,7 @@ def new_file(root: Path, what: str, title: str, file_id: str | None = None, toda
         rel = f"content/articles/{new_id}.md"
         text = _ARTICLE.format(title=yaml_string(title), today=today.isoformat())
     elif what == "page":
-        if new_id in RESERVED_PAGE_IDS or new_id in ("index", "pagefind", "assets"):
+        if new_id in RESERVED_PAGE_IDS or new_id in ("index", "assets"):
             raise ScaffoldUsageError(f"'{new_id}' is a reserved URL, not a page id; give another with --id")
         rel = f"content/pages/{new_id}.md"
         text = _PAGE.format(title=yaml_string(title))

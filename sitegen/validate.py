@@ -30,7 +30,7 @@ from sitegen.schema import ID_PATTERN, parse_date, reference_fields, validate
 from sitegen.yamldoc import YamlDoc
 
 WIKILINK_VALUE = re.compile(r"^\[\[\s*([^\]|]+?)\s*\]\]$")
-RESERVED_PAGE_IDS = {"articles", "tags", "timeline", "search", "data", "graph", "static", "feeds", "assets", "pagefind", *KINDS}
+RESERVED_PAGE_IDS = {"articles", "tags", "timeline", "search", "data", "graph", "static", "feeds", "assets", *KINDS}
 
 
 def position(source: SourceDoc | Entity | Article | Page, path: tuple = (), key: bool = False) -> Position:
