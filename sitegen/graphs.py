@@ -445,7 +445,8 @@ def site_graph_svg(shaper: "Shaper", focus: str | None = None) -> str:
     parts.append('<g class="edges">')
     inner = radius - 18
     if bands:
-        links = kind_links(shaper)
+        # A kind none of whose entities made it onto a capped ring has no arc to join.
+        links = [link for link in kind_links(shaper) if link["a"] in arcs and link["b"] in arcs]
         most = max((link["count"] for link in links), default=1)
         for link in links:
             ka, kb = link["a"], link["b"]

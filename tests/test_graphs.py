@@ -290,3 +290,33 @@ def test_pages_fit_the_window_and_graphs_do_not_shift_the_layout(browser, served
                 assert abs(want - got) < 0.02, (path, width, want, got)
         finally:
             page_.context.close()
+
+
+def test_a_kind_left_off_a_capped_ring_draws_no_band(tmp_path):
+    """On a site too big for one ring, a kind whose entities are all among
+    the less connected has no arc; the graph of all entities still builds
+    and every band joins two kinds that are on the ring."""
+    from sitegen.graphs import RING_MAX
+
+    people = RING_MAX + 40
+    files = {"sitegen.yaml": "title: Ring\n", "content/articles/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\nPerson 0 spoke.\n"}
+    for number in range(people):
+        ally, rival = (number + 1) % people, (number + 2) % people
+        files[f"content/people/p{number}.yaml"] = (
+            f"name: Person {number}\nfacts:\n"
+            f"  - {{claim: Ally, value: '[[p{ally}]]', source: 'https://example.org/{number}'}}\n"
+            f"  - {{claim: Rival, value: '[[p{rival}]]', source: 'https://example.org/{number}'}}\n"
+        )
+    files["content/events/lonely.yaml"] = "name: Lonely event\nfacts:\n  - {claim: Host, value: '[[p0]]', source: 'https://example.org/e'}\n"
+    site = tmp_path / "site"
+    for rel, text in files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text)
+    out = tmp_path / "out"
+    run = sitegen("build", site, "-o", out, "-q")
+    assert run.code == 0, run.stderr
+    svg = (out / "graph" / "index.html").read_text("utf-8")
+    bands = re.findall(r'class="band from-(\w+) to-(\w+)"', svg)
+    assert bands and all(kind == "people" for pair in bands for kind in pair)
+    assert "lonely" not in svg.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert (out / "events" / "lonely" / "index.html").is_file()
