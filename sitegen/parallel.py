@@ -47,6 +47,7 @@ def _work(function: Callable[[Any, Any], Any], shared: Any, chunks: Sequence[Seq
                 break
             answers.put((number, [function(shared, item) for item in chunks[number]], None))
     except BaseException as err:  # reported to the parent, which raises it
+        err.add_note("raised in a worker process:\n" + "".join(traceback.format_exception(err)).rstrip())
         answers.put((None, None, _picklable(err)))
     else:
         answers.put((None, None, None))
