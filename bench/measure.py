@@ -11,7 +11,8 @@ Peak memory is reported two ways, and `peak_kb` is the larger:
   any single process of the tree (exact, but not a sum over processes that
   run at the same time);
 - `tree_peak_kb`: the largest sum over the whole process tree, sampled from
-  /proc every 20 ms, of each process's proportional set size (PSS, from
+  /proc every 20 ms (or ten times as long as a sample takes, for large
+  processes), of each process's proportional set size (PSS, from
   /proc/PID/smaps_rollup: a page shared by n processes counts 1/n in each),
   so forked workers that share their parent's memory are not counted
   twice; where PSS cannot be read, the resident set size instead.
@@ -98,9 +99,13 @@ class Sampler(threading.Thread):
             if now - last_scan >= self.rescan:
                 pids = tree(self.pid)
                 last_scan = now
+            started = time.monotonic()
             total = sum(pss_kb(p) for p in pids)
             self.peak = max(self.peak, total)
-            self.stop.wait(self.interval)
+            # Reading PSS walks the page tables (milliseconds for a process of
+            # gigabytes): wait ten times as long as it took, so that the
+            # sampler never takes more than a tenth of a core from the build.
+            self.stop.wait(max(self.interval, 10 * (time.monotonic() - started)))
 
 
 def main(argv=None):
