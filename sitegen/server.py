@@ -33,7 +33,7 @@ from urllib.parse import quote, unquote, urlsplit
 from sitegen.build import Builder
 from sitegen.search import add_search_index
 from sitegen.diagnostics import Diagnostic, summary_line
-from sitegen.watch import ChangeWatcher
+from sitegen.watch import ChangeWatcher, stop_on_interrupt
 from sitegen.write import OutputError, write_output
 
 EVENTS_PATH = "/_sitegen/events"
@@ -418,6 +418,7 @@ class Preview:
 
 def serve(root: Path, args) -> int:
     """`sitegen serve`: runs until Ctrl-C."""
+    stop_on_interrupt()
     host, port = args.host, args.port
     if host not in LOOPBACK_NAMES and not host.startswith("127."):
         print(f"warning: serving on {host}, reachable from other machines; the preview is meant for this machine", file=sys.stderr)

@@ -9,6 +9,7 @@ once, never queued.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -109,8 +110,16 @@ class ChangeWatcher:
             return batch
 
 
+def stop_on_interrupt() -> None:
+    """Makes Ctrl-C (SIGINT) stop a long-running command even when it was
+    started with SIGINT ignored, as a shell does for background jobs."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def watch_build(root: Path, out_dir: Path, args) -> int:
     """`sitegen build --watch`: build, then rebuild the output in place on every change."""
+    stop_on_interrupt()
     from sitegen.build import Builder
     from sitegen.search import add_search_index
     from sitegen.cli import print_diagnostics, print_summary

@@ -26,12 +26,13 @@ SHEET = "content/people/ben-wallace.yaml"
 class ServeProcess:
     """`sitegen serve SITE --port 0` in a subprocess; knows its URL and log."""
 
-    def __init__(self, site: Path, *extra: str):
+    def __init__(self, site: Path, *extra: str, preexec_fn=None):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sitegen", "serve", str(site), "--port", "0", *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            preexec_fn=preexec_fn,
         )
         self.lines: list[str] = []
         self.ready = threading.Event()
@@ -227,6 +228,18 @@ def test_ctrl_c_exits_cleanly_and_removes_its_folder(tmp_path):
     assert server.stop() == 0
     assert "Traceback" not in "\n".join(server.lines)
     assert not any(folder.exists() for folder in made)
+
+
+def test_ctrl_c_stops_serve_started_with_sigint_ignored(tmp_path):
+    """A shell starts background jobs with SIGINT ignored, and children inherit
+    that; serve still stops on Ctrl-C."""
+    site = copy_example(tmp_path / "site")
+    server = ServeProcess(site, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert server.stop() == 0
+    deadline = time.monotonic() + 5
+    while "stopped" not in server.lines and time.monotonic() < deadline:
+        time.sleep(0.05)  # the last lines are still being read
+    assert "stopped" in server.lines
 
 
 def test_non_loopback_bind_warns(tmp_path):
