@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import queue
 import threading
 import traceback
@@ -58,8 +59,6 @@ def _work(function: Callable[[Any, Any], Any], shared: Any, chunks: Sequence[Seq
 
 def _picklable(err: BaseException) -> BaseException:
     """`err` itself when it can travel to the parent, else its traceback as a WorkerError."""
-    import pickle
-
     try:
         pickle.loads(pickle.dumps(err))
         return err

@@ -177,9 +177,9 @@ class StagedFile:
 
     rel: str
     sha: str
-    staged: str | None
-    """Its path in the staging folder (the same as in the output); None when
-    the output already holds these bytes."""
+    changed: bool
+    """False when the output already holds these bytes (nothing was staged);
+    staged files sit at the same path under the staging folder."""
 
 
 class Staging:
@@ -207,7 +207,7 @@ class Staging:
         """Stages one file unless the output already has exactly these bytes."""
         sha = digest(data)
         if self.manifest.get(_safe_relative(rel)) == sha and os.path.isfile(os.path.join(self.out_dir, rel)):
-            return StagedFile(rel, sha, None)
+            return StagedFile(rel, sha, False)
         path = os.path.join(self.folder, rel)
         try:
             try:
@@ -219,7 +219,7 @@ class Staging:
                 handle.write(data)
         except OSError as err:
             raise OutputError(_io_message(err, self.out_dir / rel)) from None
-        return StagedFile(rel, sha, rel)
+        return StagedFile(rel, sha, True)
 
     def commit(self, staged: list[StagedFile], removed: set[str] | None = None) -> WriteResult:
         """Makes the output hold the staged files, all or nothing.
@@ -232,7 +232,7 @@ class Staging:
         result = WriteResult()
         new_manifest = dict(self.manifest)
         for item in sorted(staged, key=lambda f: f.rel):
-            if item.staged is None:
+            if not item.changed:
                 result.unchanged.append(item.rel)
             else:
                 result.written.append(item.rel)
