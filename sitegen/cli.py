@@ -130,7 +130,7 @@ def command_build(args) -> int:
     if not args.quiet and result.up_to_date:
         print(f"{out_dir} is up to date: nothing changed since the last build ({result.seconds:.2f} s)")
     elif not args.quiet and result.write is not None:
-        pages = sum(1 for name in result.files if name.endswith(".html"))
+        pages = sum(1 for name in result.rendered if name.endswith(".html"))
         print(
             f"built {pages} pages into {out_dir} in {result.seconds:.2f} s "
             f"({len(result.write.written)} written, {len(result.write.unchanged)} unchanged, {len(result.write.removed)} removed)"

@@ -45,6 +45,8 @@ def test_example_site_builds_without_any_warning(tmp_path):
     assert run.problems == []
     assert "0 errors, 0 warnings" in run.stderr
     assert (out / "index.html").is_file()
+    pages = sum(1 for p in out.rglob("*.html"))
+    assert f"built {pages} pages into" in run.stdout, run.stdout
 
 
 def test_python_dash_m_sitegen_and_the_console_script_agree(tmp_path):
