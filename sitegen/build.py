@@ -254,7 +254,7 @@ class Builder:
             self._page_keys = {}
         env = self._env
         shaper = RecordingShaper(graph, env)
-        plans = plan_pages(graph, shaper)
+        plans = plan_pages(graph)
         digests = key_digests(graph, self.source_digests())
         digests["outputs"] = hash(tuple(p.output for p in plans))
         previous_keys, previous_digests = self._page_keys, self._digests
@@ -364,7 +364,7 @@ def _render_plan(shared: tuple["Builder", RecordingShaper, list[PagePlan], Stagi
     builder, shaper, plans, staging = shared
     plan = plans[index]
     try:
-        context, keys = shaper.shape(lambda: {**plan.context(), "site": shaper.site_data()})
+        context, keys = shaper.shape(lambda: {**plan.context(shaper), "site": shaper.site_data()})
         data = shaper.env.get_template(plan.template).render(context).encode("utf-8")
     except jinja2.TemplateError as err:
         return None, None, builder.template_diagnostic(err, plan)

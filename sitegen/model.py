@@ -166,3 +166,6 @@ class Site:
     """Site-relative paths of files under static/."""
     failed_entities: set[str] = field(default_factory=set)
     """Ids of fact sheets that exist but could not be loaded (their own errors say why)."""
+    claimed: dict[str, str] = field(default_factory=dict)
+    """'article:<id>', 'entity:<id>' or 'page:<id>', id case-folded → the file that has the id
+    (drafts and files that failed to load included)."""

@@ -85,7 +85,8 @@ class PagePlan:
     output: str
     """Path relative to the output folder, POSIX."""
     template: str
-    context: Callable[[], dict]
+    context: Callable[["Shaper"], dict]
+    """Makes the page's data with the shaper of the build that renders it."""
     deps: frozenset[str] = field(default_factory=frozenset)
     """Input keys ('article:<id>', 'entity:<id>', 'all') whose change re-renders it."""
 
@@ -721,6 +722,11 @@ class Shaper:
             "entries": entries,
         }
 
+    def entity_feed(self, entity_id: str) -> dict:
+        entity = self.site.entities[entity_id]
+        mentioning = [m.article_id for m in self.graph.mentions.get(entity_id, [])]
+        return self.feed(f"{self.config.title}: {entity.name}", f"{entity.kind}/{entity_id}/feed.xml", mentioning)
+
     def sitemap(self, pages: list[PagePlan]) -> dict:
         urls = []
         for plan in pages:
@@ -729,43 +735,42 @@ class Shaper:
         return {"urls": sorted(urls)}
 
 
-def plan_pages(graph: Graph, shaper: Shaper) -> list[PagePlan]:
-    """Every page of the site, in a stable order."""
+def plan_pages(graph: Graph) -> list[PagePlan]:
+    """Every page of the site, in a stable order.
+
+    A plan reads the graph only when rendered (through the shaper it is
+    given), so a rebuild that keeps the same pages keeps the same plans.
+    """
     site = graph.site
     plans: list[PagePlan] = []
 
-    def add(url_path: str, template: str, context: Callable[[], dict], deps: set[str] | None = None) -> None:
+    def add(url_path: str, template: str, context: Callable[[Shaper], dict], deps: set[str] | None = None) -> None:
         plans.append(PagePlan(output_path(url_path), template, context, frozenset(deps or {"all"})))
 
-    add("", "home.html", shaper.home)
-    add("articles/", "list.html", shaper.article_index)
+    add("", "home.html", lambda s: s.home())
+    add("articles/", "list.html", lambda s: s.article_index())
     for article_id in graph.articles_by_date:
-        add(f"articles/{article_id}/", "article.html", lambda a=article_id: shaper.article(a), {f"article:{article_id}"})
+        add(f"articles/{article_id}/", "article.html", lambda s, a=article_id: s.article(a), {f"article:{article_id}"})
     for kind in KINDS:
-        add(f"{kind}/", "kind.html", lambda k=kind: shaper.kind_index(k))
+        add(f"{kind}/", "kind.html", lambda s, k=kind: s.kind_index(k))
     for entity in sorted(site.entities.values(), key=lambda e: e.id):
-        add(f"{entity.kind}/{entity.id}/", "entity.html", lambda e=entity.id: shaper.entity(e), {f"entity:{entity.id}"})
-        mentioning = [m.article_id for m in graph.mentions.get(entity.id, [])]
-        add(
-            f"{entity.kind}/{entity.id}/feed.xml",
-            "feed.xml",
-            lambda e=entity, ids=mentioning: shaper.feed(f"{site.config.title}: {e.name}", f"{e.kind}/{e.id}/feed.xml", ids),
-        )
-    add("tags/", "tags.html", shaper.tag_index)
+        add(f"{entity.kind}/{entity.id}/", "entity.html", lambda s, e=entity.id: s.entity(e), {f"entity:{entity.id}"})
+        add(f"{entity.kind}/{entity.id}/feed.xml", "feed.xml", lambda s, e=entity.id: s.entity_feed(e))
+    add("tags/", "tags.html", lambda s: s.tag_index())
     for tag in graph.tags:
-        add(f"tags/{tag_slug(tag)}/", "list.html", lambda t=tag: shaper.tag(t))
+        add(f"tags/{tag_slug(tag)}/", "list.html", lambda s, t=tag: s.tag(t))
     for page_id in sorted(site.pages):
-        add(f"{page_id}/", "page.html", lambda p=page_id: shaper.free_page(p))
-    add("timeline/", "timeline.html", shaper.timeline)
-    add("graph/", "graph.html", shaper.graph_page)
+        add(f"{page_id}/", "page.html", lambda s, p=page_id: s.free_page(p))
+    add("timeline/", "timeline.html", lambda s: s.timeline())
+    add("graph/", "graph.html", lambda s: s.graph_page())
     for kind in KINDS:
         if any(e.kind == kind for e in site.entities.values()):
-            add(f"graph/{KIND_SINGULAR[kind]}/", "graph.html", lambda k=kind: shaper.graph_page(k))
+            add(f"graph/{KIND_SINGULAR[kind]}/", "graph.html", lambda s, k=kind: s.graph_page(k))
     if site.config.search:
-        add("search/", "search.html", shaper.search)
-    add("404.html", "404.html", shaper.not_found)
-    add("feed.xml", "feed.xml", lambda: shaper.feed(site.config.title, "feed.xml", graph.articles_by_date))
+        add("search/", "search.html", lambda s: s.search())
+    add("404.html", "404.html", lambda s: s.not_found())
+    add("feed.xml", "feed.xml", lambda s: s.feed(site.config.title, "feed.xml", s.graph.articles_by_date))
     html_pages = list(plans)
-    add("sitemap.xml", "sitemap.xml", lambda: shaper.sitemap([p for p in html_pages if p.output != "404.html"]))
-    add("robots.txt", "robots.txt", lambda: {"sitemap_url": shaper.absolute(shaper.urls.page("sitemap.xml")) if site.config.base_url else ""})
+    add("sitemap.xml", "sitemap.xml", lambda s: s.sitemap([p for p in html_pages if p.output != "404.html"]))
+    add("robots.txt", "robots.txt", lambda s: {"sitemap_url": s.absolute(s.urls.page("sitemap.xml")) if s.config.base_url else ""})
     return plans

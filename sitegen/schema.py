@@ -216,6 +216,7 @@ def validate(schema_name: str, doc: YamlDoc, rel_path: str, diagnostics: Diagnos
     return Validator(schema_name, doc, rel_path, diagnostics).run()
 
 
+@functools.cache
 def reference_fields(schema_name: str) -> dict[str, str | None]:
     """Top-level fields of a schema that hold entity ids → the kind they must be (None: any)."""
     fields: dict[str, str | None] = {}

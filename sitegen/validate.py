@@ -310,15 +310,53 @@ def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, draf
     for stale in set(models) - used:
         del models[stale]
     site.failed_entities = {key.split(":", 1)[1] for key in claimed if key.startswith("entity:")} - {e.lower() for e in site.entities}
+    site.claimed = claimed
     check_references(site, claimed, diagnostics)
     return site
 
 
 def check_references(site: Site, claimed: dict[str, str], diagnostics: Diagnostics) -> None:
     """Every entity id an article or fact sheet names must exist (and be of the right kind)."""
-    known = site.entities
+    checker = ReferenceChecker(site, claimed)
+    # Failed references are only reported, never removed: each is an error,
+    # so nothing is rendered from them, and the loaded objects stay as their
+    # files say (they are reused by later builds while the files are unchanged).
+    for article in site.articles.values():
+        checker.check_article(article, diagnostics)
+    for entity in site.entities.values():
+        checker.check_entity(entity, diagnostics)
+    for page in site.pages.values():
+        checker.check_page(page, diagnostics)
 
-    def check(owner, path: tuple, target: str, kind: str | None) -> bool:
+
+INLINE_WIKILINK = re.compile(r"\[\[([^\[\]]+)\]\]")
+
+
+class ReferenceChecker:
+    """Checks the references of one file's model against the whole site.
+
+    What it reports about a file depends on that file and on which ids the
+    site has, so a rebuild that keeps the ids checks only the files that
+    changed.
+    """
+
+    def __init__(self, site: Site, claimed: dict[str, str]):
+        self.known = site.entities
+        self.articles = site.articles
+        self.claimed = claimed
+        self._names: dict[str, str] | None = None
+
+    def names(self) -> dict[str, str]:
+        """Case-folded name or alias → entity id (for hints only, so made when first needed)."""
+        if self._names is None:
+            self._names = {}
+            for entity in self.known.values():
+                for name in (entity.name, *entity.aliases):
+                    self._names.setdefault(name.casefold(), entity.id)
+        return self._names
+
+    def check(self, owner, path: tuple, target: str, kind: str | None, diagnostics: Diagnostics) -> bool:
+        known = self.known
         if target in known:
             if kind and known[target].kind != kind:
                 diagnostics.error(
@@ -328,38 +366,38 @@ def check_references(site: Site, claimed: dict[str, str], diagnostics: Diagnosti
                 )
                 return False
             return True
-        if f"entity:{target.lower()}" in claimed:
+        if f"entity:{target.lower()}" in self.claimed:
             return False  # the target exists but failed to load; its own error says why
         diagnostics.error(position(owner, path), "ref.unknown", f"unknown entity '{target}'{did_you_mean(target, known)}")
         return False
 
-    # Failed references are only reported, never removed: each is an error,
-    # so nothing is rendered from them, and the loaded objects stay as their
-    # files say (they are reused by later builds while the files are unchanged).
-    for article in site.articles.values():
+    def check_article(self, article: Article, diagnostics: Diagnostics) -> None:
         for field in reference_fields("article"):
             for i, target in enumerate(getattr(article, field)):
-                check(article, (field, i), target, None)
-    for entity in site.entities.values():
+                self.check(article, (field, i), target, None, diagnostics)
+
+    def check_entity(self, entity: Entity, diagnostics: Diagnostics) -> None:
         fields = reference_fields(KIND_SINGULAR[entity.kind])
-        for field, targets in list(entity.relations.items()):
+        for field, targets in entity.relations.items():
             single = not isinstance(entity.doc.value.get(field), list)
             for i, target in enumerate(targets):
                 path = (field,) if single else (field, i)
                 if target == entity.id:
                     diagnostics.error(position(entity, path), "ref.self", f"'{field}' refers to the entity itself")
                 else:
-                    check(entity, path, target, fields.get(field))
+                    self.check(entity, path, target, fields.get(field), diagnostics)
         for fact in entity.facts:
             if fact.value_ref is not None:
-                check(entity, ("facts", fact.index, "value"), fact.value_ref, None)
-    check_inline_links(site, claimed, diagnostics)
-    for entity in site.entities.values():
+                self.check(entity, ("facts", fact.index, "value"), fact.value_ref, None, diagnostics)
+        self.check_entity_inline_links(entity, diagnostics)
+        self.check_sources(entity, diagnostics)
+
+    def check_sources(self, entity: Entity, diagnostics: Diagnostics) -> None:
         for fact in entity.facts:
             for source in fact.sources:
-                if source.is_url or source.source in site.articles:
+                if source.is_url or source.source in self.articles:
                     continue
-                if f"article:{source.source.lower()}" in claimed:
+                if f"article:{source.source.lower()}" in self.claimed:
                     diagnostics.warning(
                         position(entity, source.source_path),
                         "source.draft",
@@ -369,43 +407,34 @@ def check_references(site: Site, claimed: dict[str, str], diagnostics: Diagnosti
                 diagnostics.error(
                     position(entity, source.source_path),
                     "source.unknown",
-                    f"unknown article '{source.source}'{did_you_mean(source.source, site.articles)}",
+                    f"unknown article '{source.source}'{did_you_mean(source.source, self.articles)}",
                 )
 
-
-INLINE_WIKILINK = re.compile(r"\[\[([^\[\]]+)\]\]")
-
-
-def check_inline_links(site: Site, claimed: dict[str, str], diagnostics: Diagnostics) -> None:
-    """`[[id]]` links in summaries, descriptions, fact values and free pages
-    must name an entity by its id (article bodies, which also take names and
-    aliases, are checked when they are linked)."""
-    known = site.entities
-    names = {}
-    for entity in known.values():
-        for name in (entity.name, *entity.aliases):
-            names.setdefault(name.casefold(), entity.id)
-
-    def scan(text: str, at) -> None:
+    def scan(self, text: str, at, diagnostics: Diagnostics) -> None:
+        """`[[id]]` links in summaries, descriptions, fact values and free pages
+        must name an entity by its id (article bodies, which also take names and
+        aliases, are checked when they are linked)."""
         for match in INLINE_WIKILINK.finditer(text):
             target = match.group(1).partition("|")[0].strip()
-            if target in known or f"entity:{target.lower()}" in claimed:
+            if target in self.known or f"entity:{target.lower()}" in self.claimed:
                 continue
-            hint = f" (link by id: [[{names[target.casefold()]}]])" if target.casefold() in names else did_you_mean(target, known)
+            names = self.names()
+            hint = f" (link by id: [[{names[target.casefold()]}]])" if target.casefold() in names else did_you_mean(target, self.known)
             diagnostics.error(at(match.start()), "ref.unknown", f"unknown entity '{target}' in [[...]]{hint}")
 
-    for entity in known.values():
+    def check_entity_inline_links(self, entity: Entity, diagnostics: Diagnostics) -> None:
         for field in ("summary", "description"):
             text = entity.doc.value.get(field)
             if isinstance(text, str):
-                scan(text, lambda _, field=field: position(entity, (field,)))
+                self.scan(text, lambda _, field=field: position(entity, (field,)), diagnostics)
         for fact in entity.facts:
             if isinstance(fact.value, str) and not WIKILINK_VALUE.match(fact.value.strip()):
-                scan(fact.value, lambda _, fact=fact: position(entity, ("facts", fact.index, "value")))
-    for page in site.pages.values():
-        def at(offset: int, page=page) -> Position:
+                self.scan(fact.value, lambda _, fact=fact: position(entity, ("facts", fact.index, "value")), diagnostics)
+
+    def check_page(self, page: Page, diagnostics: Diagnostics) -> None:
+        def at(offset: int) -> Position:
             line = page.body.count("\n", 0, offset)
             column = offset - (page.body.rfind("\n", 0, offset) + 1) + 1
             return Position(page.rel_path, page.body_line + line, column)
 
-        scan(page.body, at)
+        self.scan(page.body, at, diagnostics)
