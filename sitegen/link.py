@@ -480,33 +480,45 @@ def closest_passage(text: ArticleText, quote: str) -> str:
 def check_sources(site: Site, texts: dict[str, ArticleText], diagnostics: Diagnostics) -> dict[str, list[SourceCheck]]:
     checks: dict[str, list[SourceCheck]] = {}
     for entity in site.entities.values():
-        for fact in entity.facts:
-            results = []
-            for source in fact.sources:
-                if source.is_url:
-                    results.append(SourceCheck(source, "external"))
-                    continue
-                text = texts.get(source.source)
-                if text is None:
-                    continue  # unknown or draft article: reported by validate
-                if not source.quote:
-                    results.append(SourceCheck(source, "unquoted"))
-                    continue
-                found = find_quote(text, source.quote)
-                if found is None:
-                    closest = closest_passage(text, source.quote)
-                    diagnostics.error(
-                        position(entity, source.quote_path),
-                        "quote.not-found",
-                        f"quote not found in article '{source.source}'; closest passage: \"{closest}\"",
-                    )
-                    results.append(SourceCheck(source, "not-found"))
-                else:
-                    results.append(SourceCheck(source, "verified", text.passages[found].anchor))
-            checks[fact.key] = results
-            if not fact.sources:
-                diagnostics.warning(position(entity, ("facts", fact.index)), "fact.unsourced", f"fact '{fact.claim}' of '{entity.id}' has no source")
+        checks.update(check_entity_sources(entity, texts, diagnostics))
     return checks
+
+
+def check_entity_sources(entity: Entity, texts: dict[str, ArticleText], diagnostics: Diagnostics) -> dict[str, list[SourceCheck]]:
+    """Fact key → the check of each of its sources, for one fact sheet."""
+    checks: dict[str, list[SourceCheck]] = {}
+    for fact in entity.facts:
+        results = []
+        for source in fact.sources:
+            if source.is_url:
+                results.append(SourceCheck(source, "external"))
+                continue
+            text = texts.get(source.source)
+            if text is None:
+                continue  # unknown or draft article: reported by validate
+            if not source.quote:
+                results.append(SourceCheck(source, "unquoted"))
+                continue
+            found = find_quote(text, source.quote)
+            if found is None:
+                closest = closest_passage(text, source.quote)
+                diagnostics.error(
+                    position(entity, source.quote_path),
+                    "quote.not-found",
+                    f"quote not found in article '{source.source}'; closest passage: \"{closest}\"",
+                )
+                results.append(SourceCheck(source, "not-found"))
+            else:
+                results.append(SourceCheck(source, "verified", text.passages[found].anchor))
+        checks[fact.key] = results
+        if not fact.sources:
+            diagnostics.warning(position(entity, ("facts", fact.index)), "fact.unsourced", f"fact '{fact.claim}' of '{entity.id}' has no source")
+    return checks
+
+
+def cited_articles(entity: Entity) -> set[str]:
+    """Ids of the articles (not URLs) the facts of a sheet cite."""
+    return {source.source for fact in entity.facts for source in fact.sources if not source.is_url}
 
 
 def _sort_time(fact: Fact) -> tuple:
@@ -590,50 +602,52 @@ def _article_day(article: Article) -> dt.date:
 
 def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None, texts: dict[str, ArticleText] | None = None, memo: LinkMemo | None = None) -> Graph:
     """Links the whole site. `texts` may hold bodies linked earlier with the
-    same names; `memo` what an earlier build of the site worked out."""
+    same names; `memo` what an earlier build of the site worked out (and,
+    after this, what `relink` needs to update this graph)."""
     memo = memo or LinkMemo()
     md = md or make_markdown(site.config.raw_html)
     urls = Urls(site.config.base_path)
     names = build_name_index(site.entities)
-    report_ambiguous_names(site, names, diagnostics)
-    linker = BodyLinker(md, names, site.entities, urls, site.config.autolink, site.failed_entities)
+    name_problems = Diagnostics()
+    report_ambiguous_names(site, names, name_problems)
+    diagnostics.extend(name_problems.items)
+    memo.name_problems = _by_path(name_problems.items)
+    linker = memo.linker = BodyLinker(md, names, site.entities, urls, site.config.autolink, site.failed_entities)
     texts = dict(texts or {})
     unlinked = [article for article in site.articles.values() if article.id not in texts]
     for article, text in zip(unlinked, map_shared(_link_body, linker, [a.body for a in unlinked])):
         texts[article.id] = text
     for article in site.articles.values():
-        for problem in texts[article.id].problems:
-            diagnostics.error(Position(article.rel_path, article.body_line + problem.body_line - 1, problem.column), problem.code, problem.message)
-    articles_by_date = sorted(site.articles, key=lambda a: (_article_day(site.articles[a]), str(site.articles[a].date), a), reverse=True)
+        report_body_problems(article, texts[article.id], diagnostics)
+    articles_by_date = sorted(site.articles, key=lambda a: _date_order(site.articles[a]), reverse=True)
+    memo.rank = {article_id: number for number, article_id in enumerate(articles_by_date)}
 
     article_entities: dict[str, list[str]] = {}
     mentions: dict[str, list[Mention]] = defaultdict(list)
+    naming: dict[str, set[str]] = defaultdict(set)
     for article_id in articles_by_date:
         article, text = site.articles[article_id], texts[article_id]
-        ordered = list(dict.fromkeys([*text.mention_order, *text.explicit, *article.about, *article.mentions]))
-        article_entities[article_id] = ordered
+        ordered = article_entities[article_id] = ordered_entities(article, text)
         for entity_id in ordered:
-            where = text.first_mentions.get(entity_id)
-            if where is None:
-                mentions[entity_id].append(Mention(article_id, "", None))
-            else:
-                mentions[entity_id].append(Mention(article_id, text.sentences[entity_id], text.passages[where[0]].anchor))
+            mentions[entity_id].append(mention_in(article_id, entity_id, text))
+            naming[entity_id].add(article_id)
+    memo.naming = dict(naming)
 
     checks = check_sources(site, texts, diagnostics)
-    citations: dict[str, list[Citation]] = defaultdict(list)
+    citing: dict[str, set[str]] = defaultdict(set)
     series: dict[str, list[ClaimSeries]] = {}
     for entity in site.entities.values():
         series[entity.id] = memo.series_of(entity, diagnostics)
-        for fact in entity.facts:
-            for check in checks.get(fact.key, []):
-                if check.status != "external":
-                    citations[check.source.source].append(Citation(fact, check))
+        for article_id in cited_articles(entity):
+            citing[article_id].add(entity.id)
+    memo.citing = dict(citing)
+    memo.entity_rank = {entity_id: number for number, entity_id in enumerate(site.entities)}
+    citations = {}
+    for article_id in citing:
+        found = citations_of(article_id, citing[article_id], site, checks, memo.entity_rank)
+        if found:
+            citations[article_id] = found
     memo.forget_missing(site)
-
-    tags: dict[str, list[str]] = defaultdict(list)
-    for article_id in articles_by_date:
-        for tag in dict.fromkeys(site.articles[article_id].tags):
-            tags[tag].append(article_id)
 
     return Graph(
         site=site,
@@ -645,9 +659,198 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
         related=memo.related.update(article_entities),
         series=series,
         checks=checks,
-        citations=dict(citations),
-        tags=dict(sorted(tags.items())),
+        citations=citations,
+        tags=collect_tags(site, articles_by_date),
         articles_by_date=articles_by_date,
+    )
+
+
+@dataclass
+class LinkChanges:
+    """What `relink` made anew, for deciding which pages to render again."""
+
+    articles: set[str]
+    """Articles whose model changed (their text, card and entities are new)."""
+    entities: set[str]
+    """Fact sheets whose model changed."""
+    checked: set[str] = field(default_factory=set)
+    """Fact sheets whose source checks were made again."""
+    mentioned: set[str] = field(default_factory=set)
+    """Entities whose list of mentions was made again."""
+    cited: set[str] = field(default_factory=set)
+    """Articles whose list of citations was made again."""
+    related: set[str] = field(default_factory=set)
+    relations: bool = False
+    order: bool = False
+    """The order of articles by date changed."""
+    tags: bool = False
+    diagnostics: dict[str, list] = field(default_factory=dict)
+    """Path → what linking found in it, for every file linked again."""
+
+
+def relink(previous: Graph, site: Site, articles: set[str], entities: set[str], memo: LinkMemo) -> tuple[Graph, LinkChanges]:
+    """The graph of `site`, updated from `previous` (the graph of the same
+    site before the models of `articles` and `entities` changed).
+
+    The caller vouches that the change keeps what every other file was
+    linked with: the same ids, the same names and aliases, the same config.
+    Only what the changed files touch is worked out again, so a saved file
+    costs what it names, not what the site holds.
+    """
+    old_site = previous.site
+    changes = LinkChanges(set(articles), set(entities))
+    linker = memo.linker
+    linker.entities = site.entities
+    texts = dict(previous.texts)
+    for article_id in articles:
+        article = site.articles[article_id]
+        if article.body != old_site.articles[article_id].body:
+            texts[article_id] = linker.run(article.body)
+        found = Diagnostics()
+        report_body_problems(article, texts[article_id], found)
+        changes.diagnostics[article.rel_path] = found.items
+
+    articles_by_date = previous.articles_by_date
+    if any(_date_order(site.articles[a]) != _date_order(old_site.articles[a]) for a in articles):
+        articles_by_date = sorted(site.articles, key=lambda a: _date_order(site.articles[a]), reverse=True)
+        if articles_by_date != previous.articles_by_date:
+            changes.order = True
+            memo.rank = {article_id: number for number, article_id in enumerate(articles_by_date)}
+
+    article_entities = dict(previous.article_entities)
+    for article_id in articles:
+        before = article_entities[article_id]
+        now = article_entities[article_id] = ordered_entities(site.articles[article_id], texts[article_id])
+        for entity_id in before:
+            memo.naming[entity_id].discard(article_id)
+        for entity_id in now:
+            memo.naming.setdefault(entity_id, set()).add(article_id)
+        changes.mentioned.update(before, now)  # the sentence may be new even where the entities are not
+    mentions = dict(previous.mentions)
+    if changes.order:
+        changes.mentioned = set(memo.naming)
+    for entity_id in changes.mentioned:
+        naming = sorted(memo.naming.get(entity_id, ()), key=memo.rank.__getitem__)
+        if naming:
+            mentions[entity_id] = [mention_in(a, entity_id, texts[a]) for a in naming]
+        else:
+            mentions.pop(entity_id, None)
+            memo.naming.pop(entity_id, None)
+
+    checks = dict(previous.checks)
+    series = dict(previous.series)
+    changes.checked = set(entities).union(*(memo.citing.get(a, ()) for a in articles))
+    for entity_id in changes.checked:
+        entity, before = site.entities[entity_id], old_site.entities[entity_id]
+        for fact in before.facts:
+            checks.pop(fact.key, None)
+        found = Diagnostics()
+        found.extend(memo.name_problems.get(entity.rel_path, ()))
+        checks.update(check_entity_sources(entity, texts, found))
+        series[entity_id] = memo.series_of(entity, found)
+        changes.diagnostics[entity.rel_path] = found.items
+        cited_before, cited_now = cited_articles(before), cited_articles(entity)
+        for article_id in cited_before - cited_now:
+            memo.citing[article_id].discard(entity_id)
+        for article_id in cited_now:
+            memo.citing.setdefault(article_id, set()).add(entity_id)
+        changes.cited.update(cited_before, cited_now)
+    changes.cited.update(articles)
+    citations = dict(previous.citations)
+    for article_id in changes.cited:
+        found = citations_of(article_id, memo.citing.get(article_id, ()), site, checks, memo.entity_rank)
+        if found:
+            citations[article_id] = found
+        else:
+            citations.pop(article_id, None)
+
+    relations = previous.relations
+    if any(relation_signature(site.entities[e]) != relation_signature(old_site.entities[e]) for e in entities):
+        relations = collect_relations(site)
+        changes.relations = True
+    changes.related = memo.related.apply({a: article_entities[a] for a in articles})
+    related = dict(previous.related)
+    for entity_id in changes.related:
+        ranked = memo.related.ranked(entity_id)
+        if ranked is None:
+            related.pop(entity_id, None)
+        else:
+            related[entity_id] = ranked
+    tags = previous.tags
+    if changes.order or any(site.articles[a].tags != old_site.articles[a].tags for a in articles):
+        tags = collect_tags(site, articles_by_date)
+        changes.tags = True
+
+    graph = Graph(
+        site=site,
+        urls=previous.urls,
+        texts=texts,
+        article_entities=article_entities,
+        mentions=mentions,
+        relations=relations,
+        related=related,
+        series=series,
+        checks=checks,
+        citations=citations,
+        tags=tags,
+        articles_by_date=articles_by_date,
+    )
+    return graph, changes
+
+
+def _by_path(items) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for item in items:
+        grouped.setdefault(item.position.path, []).append(item)
+    return grouped
+
+
+def _date_order(article: Article) -> tuple:
+    return (_article_day(article), str(article.date), article.id)
+
+
+def report_body_problems(article: Article, text: ArticleText, diagnostics: Diagnostics) -> None:
+    for problem in text.problems:
+        diagnostics.error(Position(article.rel_path, article.body_line + problem.body_line - 1, problem.column), problem.code, problem.message)
+
+
+def ordered_entities(article: Article, text: ArticleText) -> list[str]:
+    """The entities an article names: in order of first mention, then about/mentions."""
+    return list(dict.fromkeys([*text.mention_order, *text.explicit, *article.about, *article.mentions]))
+
+
+def mention_in(article_id: str, entity_id: str, text: ArticleText) -> Mention:
+    where = text.first_mentions.get(entity_id)
+    if where is None:
+        return Mention(article_id, "", None)
+    return Mention(article_id, text.sentences[entity_id], text.passages[where[0]].anchor)
+
+
+def citations_of(article_id: str, citing: set[str] | tuple, site: Site, checks: dict[str, list[SourceCheck]], entity_rank: dict[str, int]) -> list[Citation]:
+    """The facts citing one article, in the order of the sheets, their facts and their sources."""
+    found = []
+    for entity_id in sorted(citing, key=entity_rank.__getitem__):
+        for fact in site.entities[entity_id].facts:
+            for check in checks.get(fact.key, ()):
+                if check.status != "external" and check.source.source == article_id:
+                    found.append(Citation(fact, check))
+    return found
+
+
+def collect_tags(site: Site, articles_by_date: list[str]) -> dict[str, list[str]]:
+    """Tag → its articles, newest first; tags in alphabetical order."""
+    tags: dict[str, list[str]] = defaultdict(list)
+    for article_id in articles_by_date:
+        for tag in dict.fromkeys(site.articles[article_id].tags):
+            tags[tag].append(article_id)
+    return dict(sorted(tags.items()))
+
+
+def relation_signature(entity: Entity) -> tuple:
+    """What of a sheet `collect_relations` reads."""
+    return (
+        tuple((name, tuple(targets)) for name, targets in entity.relations.items()),
+        tuple((fact.claim, fact.value_ref) for fact in entity.facts if fact.value_ref),
     )
 
 
@@ -713,6 +916,17 @@ class RelatedRanking:
         touched: set[str] = set()
         for article_id in [a for a in self._articles if a not in article_entities]:
             self._count(self._articles.pop(article_id), -1, touched)
+        self._rank(self._recount(article_entities, touched))
+        return {entity_id: self._ranked[entity_id] for entity_id in sorted(self._ranked)}
+
+    def apply(self, changed: dict[str, list[str]]) -> set[str]:
+        """Takes the new entities of some articles; returns the entities whose ranking may have changed."""
+        return self._rank(self._recount(changed, set()))
+
+    def ranked(self, entity_id: str) -> list[tuple[str, int]] | None:
+        return self._ranked.get(entity_id)
+
+    def _recount(self, article_entities: dict[str, list[str]], touched: set[str]) -> set[str]:
         for article_id, entity_ids in article_entities.items():
             now, before = tuple(entity_ids), self._articles.get(article_id)
             if now != before:
@@ -720,13 +934,16 @@ class RelatedRanking:
                     self._count(before, -1, touched)
                 self._count(now, 1, touched)
                 self._articles[article_id] = now
+        return touched
+
+    def _rank(self, touched: set[str]) -> set[str]:
         for entity_id in touched:
             counter = self._shared.get(entity_id)
             if counter is None:
                 self._ranked.pop(entity_id, None)
             else:
                 self._ranked[entity_id] = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:RELATED_LIMIT]
-        return {entity_id: self._ranked[entity_id] for entity_id in sorted(self._ranked)}
+        return touched
 
     def _count(self, entity_ids: tuple[str, ...], step: int, touched: set[str]) -> None:
         for a in entity_ids:
@@ -750,6 +967,18 @@ class LinkMemo:
 
     series: dict[str, tuple[Entity, list[ClaimSeries], list]] = field(default_factory=dict)
     related: RelatedRanking = field(default_factory=RelatedRanking)
+    # Indexes of the last graph, kept up to date by `relink`:
+    linker: BodyLinker | None = None
+    name_problems: dict[str, list] = field(default_factory=dict)
+    """Path → the ambiguous names reported in it."""
+    naming: dict[str, set[str]] = field(default_factory=dict)
+    """Entity id → ids of the articles that name it."""
+    citing: dict[str, set[str]] = field(default_factory=dict)
+    """Article id → ids of the sheets whose facts cite it."""
+    rank: dict[str, int] = field(default_factory=dict)
+    """Article id → its place in `articles_by_date`."""
+    entity_rank: dict[str, int] = field(default_factory=dict)
+    """Entity id → its place among the site's entities."""
 
     def series_of(self, entity: Entity, diagnostics: Diagnostics) -> list[ClaimSeries]:
         known = self.series.get(entity.id)
