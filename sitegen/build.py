@@ -8,6 +8,7 @@ never prints; callers get a `BuildResult` with the diagnostics.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import sys
 import time
@@ -20,15 +21,15 @@ import jinja2
 
 from sitegen.cache import BuildCache, input_fingerprint
 from sitegen.data import facts_json, graph_json
-from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Position
-from sitegen.deps import RecordingShaper, key_digests
-from sitegen.link import ArticleText, Graph, LinkMemo, link_site
+from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Position, by_path
+from sitegen.deps import RecordingShaper, key_digests, update_digests
+from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
 from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
-from sitegen.model import Site
+from sitegen.model import Article, Entity, Site
 from sitegen.parallel import map_shared
 from sitegen.search import add_search_index
 from sitegen.render import PagePlan, builtin_templates, make_environment, plan_pages
-from sitegen.validate import assemble
+from sitegen.validate import ReferenceChecker, assemble, file_id, revalidate
 from sitegen.write import OutputError, Staging, StagedFile, WriteResult, check_output_folder
 
 Progress = Callable[[str, int, int], None]
@@ -75,6 +76,40 @@ class _Parsed:
     size: int
 
 
+@dataclass
+class _Update:
+    """A linked graph and what was found on the way, per file."""
+
+    graph: Graph
+    changes: LinkChanges | None
+    """What `relink` made anew; None when everything was linked."""
+    file_problems: dict[str, list[Diagnostic]]
+    """Path → what loading and validating found in it."""
+    link_problems: dict[str, list[Diagnostic]]
+    """Path → what linking found in it."""
+
+
+@dataclass
+class _Last:
+    """What a successful build leaves for the next one to update."""
+
+    paths: list[str]
+    graph: Graph
+    file_problems: dict[str, list[Diagnostic]]
+    link_problems: dict[str, list[Diagnostic]]
+
+
+class _SourceDigests:
+    """Site-relative path → content digest of each parsed file, read from the parse cache."""
+
+    def __init__(self, parsed: dict[str, _Parsed]):
+        self._parsed = parsed
+
+    def get(self, rel: str, default: str | None = None) -> str | None:
+        parsed = self._parsed.get(rel)
+        return parsed.source.digest if parsed is not None else default
+
+
 class Builder:
     """Builds one site folder, remembering parsed files between builds."""
 
@@ -88,7 +123,6 @@ class Builder:
         self._models: dict = {}
         """(path, digest) → the file's validated model object and its problems."""
         # State of the previous render, for rebuilding only what changed:
-        self._texts: dict[str, tuple[str, ArticleText]] = {}
         self._link_memo = LinkMemo()
         self._text_signature: int | None = None
         self._env: jinja2.Environment | None = None
@@ -97,19 +131,21 @@ class Builder:
         """Output path → the keys its page read when it was last rendered."""
         self._digests: dict[str, int] = {}
         self._outputs: set[str] = set()
-        self._data_files: dict[str, tuple[int, bytes]] = {}
+        self._data_files: dict[str, bytes] = {}
+        self._plans: list[PagePlan] = []
+        self._last: _Last | None = None
+        """The last successful build, which the next one updates when it can."""
+        self._last_texts: Graph | None = None
+        """The graph whose linked bodies the next full link may reuse."""
         self._pages_by_key: dict[str, set[str]] = {}
         """Key → outputs whose page read it (the reverse of `_page_keys`)."""
         """Every file the previous render made."""
 
     # -- load ---------------------------------------------------------------
 
-    def read_sources(self, diagnostics: Diagnostics, changed: set[str] | None = None) -> list[SourceDoc]:
-        """Every source, re-parsing only files whose size, time or bytes changed.
-
-        `changed` (site-relative paths a file watcher saw change) spares
-        looking at every file when all it names are sources edited in place.
-        """
+    def refresh(self, changed: set[str] | None) -> tuple[list[str], Diagnostics, dict[str, str | None]]:
+        """Brings the parsed files up to date: (every source path, what listing
+        them found wrong, path → digest before for each file parsed anew)."""
         if changed is not None and self._listing is not None and all(self.edited_in_place(rel) for rel in changed):
             paths, found = self._listing
             looked_at = [rel for rel in changed if rel in self._parsed]
@@ -118,7 +154,7 @@ class Builder:
             paths = discover(self.root, found)
             self._listing = (paths, found)
             looked_at = paths
-        diagnostics.extend(found.items)
+        reparsed: dict[str, str | None] = {}
         for stale in set(self._parsed) - set(paths):
             del self._parsed[stale]
         now = time.time_ns()
@@ -139,14 +175,10 @@ class Builder:
             if parsed.source is None:  # same bytes as before: the earlier parse stands
                 self._parsed[rel].mtime_ns, self._parsed[rel].size = parsed.mtime_ns, parsed.size
             else:
+                before = self._parsed.get(rel)
+                reparsed[rel] = before.source.digest if before is not None else None
                 self._parsed[rel] = parsed
-        sources = []
-        for rel in paths:
-            cached = self._parsed.get(rel)
-            if cached is not None:
-                diagnostics.extend(cached.diagnostics)
-                sources.append(cached.source)
-        return sources
+        return paths, found, reparsed
 
     def edited_in_place(self, rel: str) -> bool:
         """Whether a change to `rel` leaves the list of sources as it was: a
@@ -162,11 +194,69 @@ class Builder:
         return {rel: self._parsed[rel].source.digest for rel in paths if rel in self._parsed}
 
     def load(self, diagnostics: Diagnostics, changed: set[str] | None = None) -> Site:
-        site = assemble(str(self.root), self.read_sources(diagnostics, changed), diagnostics, drafts=self.drafts, models=self._models)
+        """The whole site, validated (re-parsing only what changed; see `refresh`)."""
+        paths, listed, _ = self.refresh(changed)
+        return self.assemble(paths, listed, diagnostics)
+
+    def assemble(self, paths: list[str], listed: Diagnostics, diagnostics: Diagnostics) -> Site:
+        diagnostics.extend(listed.items)
+        sources = []
+        for rel in paths:
+            cached = self._parsed.get(rel)
+            if cached is not None:
+                diagnostics.extend(cached.diagnostics)
+                sources.append(cached.source)
+        site = assemble(str(self.root), sources, diagnostics, drafts=self.drafts, models=self._models)
         if self.base_url is not None:
             site.config.base_url = self.base_url
         site.static_files = walk_files(self.root, "static")
         return site
+
+    def update(self, paths: list[str], reparsed: dict[str, str | None]) -> _Update | None:
+        """The last build's graph updated for files edited in place, or None
+        when the edits need the whole site loaded and linked again (a file
+        added, removed or broken; names, ids, drafts or the config changed;
+        the last build failed)."""
+        last = self._last
+        if last is None or paths != last.paths:
+            return None
+        site = last.graph.site
+        articles, entities = dict(site.articles), dict(site.entities)
+        changed: dict[str, Article | Entity] = {}
+        file_problems = dict(last.file_problems)
+        for rel, digest_before in reparsed.items():
+            source = self._parsed[rel].source
+            previous = (articles if source.role == "article" else entities).get(file_id(rel))
+            if previous is None or previous.rel_path != rel or digest_before is None:
+                return None
+            found = Diagnostics()
+            found.extend(self._parsed[rel].diagnostics)
+            model = revalidate(source, previous, self._models, found)
+            if model is None:
+                return None
+            self._models.pop((rel, digest_before), None)
+            (articles if source.role == "article" else entities)[model.id] = model
+            changed[rel] = model
+            file_problems[rel] = found.items
+        new_site = dataclasses.replace(site, articles=articles, entities=entities, static_files=walk_files(self.root, "static"))
+        checker = ReferenceChecker(new_site, new_site.claimed)
+        for rel, model in changed.items():
+            found = Diagnostics(list(file_problems[rel]))
+            (checker.check_article if isinstance(model, Article) else checker.check_entity)(model, found)
+            if found.error_count:
+                return None
+            file_problems[rel] = found.items
+        graph, changes = relink(
+            last.graph,
+            new_site,
+            {m.id for m in changed.values() if isinstance(m, Article)},
+            {m.id for m in changed.values() if isinstance(m, Entity)},
+            self._link_memo,
+        )
+        link_problems = {**last.link_problems, **changes.diagnostics}
+        if any(d.severity == ERROR for items in changes.diagnostics.values() for d in items):
+            return None
+        return _Update(graph, changes, file_problems, link_problems)
 
     # -- whole pipeline -------------------------------------------------------
 
@@ -194,31 +284,39 @@ class Builder:
 
     def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None) -> BuildResult:
         started = time.perf_counter()
-        diagnostics = Diagnostics()
-        site = self.load(diagnostics, changed)
-        graph = link_site(site, diagnostics, texts=self.reusable_texts(site), memo=self._link_memo)
-        result = BuildResult([], graph=graph)
+        paths, listed, reparsed = self.refresh(changed)
+        update = self.update(paths, reparsed)
+        if update is None:
+            file_problems = Diagnostics()
+            site = self.assemble(paths, listed, file_problems)
+            link_problems = Diagnostics()
+            graph = link_site(site, link_problems, texts=self.reusable_texts(site), memo=self._link_memo)
+            update = _Update(graph, None, by_path(file_problems.items), by_path(link_problems.items))
+        diagnostics = Diagnostics([d for problems in (update.file_problems, update.link_problems) for items in problems.values() for d in items])
+        result = BuildResult([], graph=update.graph)
         if diagnostics.error_count == 0:
-            result.files = self.render_files(graph, diagnostics, progress, result, staging)
+            result.files = self.render_files(update, diagnostics, progress, result, staging)
         result.diagnostics = diagnostics.sorted()
         if result.errors:
             result.files, result.staged = {}, []
             result.removed = set()
+            self._last = None
         else:
-            self.commit_state(graph, result)
+            self.commit_state(paths, update)
         result.seconds = time.perf_counter() - started
         return result
 
     def reusable_texts(self, site: Site) -> dict:
-        """Linked bodies of the previous build that are still valid: same body
+        """Linked bodies of the last build that are still valid: same body
         and the same names, link settings and URLs to link with."""
-        signature = self.link_signature(site)
-        if signature != self._text_signature:
+        last = self._last_texts
+        if last is None or self.link_signature(site) != self._text_signature:
             return {}
+        old = last.site.articles
         return {
             article_id: text
-            for article_id, (body, text) in self._texts.items()
-            if article_id in site.articles and site.articles[article_id].body == body
+            for article_id, text in last.texts.items()
+            if article_id in site.articles and article_id in old and site.articles[article_id].body == old[article_id].body
         }
 
     @staticmethod
@@ -227,12 +325,15 @@ class Builder:
         names = tuple(sorted((e.id, e.kind, e.name, tuple(e.aliases), e.autolink) for e in site.entities.values()))
         return hash((names, config.base_path, config.autolink, config.raw_html))
 
-    def commit_state(self, graph: Graph, result: "BuildResult") -> None:
-        self._text_signature = self.link_signature(graph.site)
-        self._texts = {a: (graph.site.articles[a].body, text) for a, text in graph.texts.items()}
+    def commit_state(self, paths: list[str], update: _Update) -> None:
+        """Keeps what the next build starts from: this one succeeded."""
+        if update.changes is None:  # `update` keeps the names, so the signature stands
+            self._text_signature = self.link_signature(update.graph.site)
+        self._last = _Last(paths, update.graph, update.file_problems, update.link_problems)
+        self._last_texts = update.graph
 
-    def source_digests(self) -> dict[str, str]:
-        return {rel: parsed.source.digest for rel, parsed in self._parsed.items()}
+    def source_digests(self) -> "_SourceDigests":
+        return _SourceDigests(self._parsed)
 
     def theme_signature(self) -> tuple:
         """Every template and theme asset with a digest of its bytes: a change re-renders everything."""
@@ -244,7 +345,8 @@ class Builder:
                         entries.append((str(path), _sha(path.read_bytes())))
         return tuple(entries)
 
-    def render_files(self, graph: Graph, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult", staging: Staging | None = None) -> dict[str, bytes]:
+    def render_files(self, update: _Update, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult", staging: Staging | None = None) -> dict[str, bytes]:
+        graph = update.graph
         theme = self.theme_signature()
         if theme != self._theme or self._env is None:
             # Named fallback: a template or theme asset changed, so every page
@@ -254,21 +356,24 @@ class Builder:
             self._page_keys = {}
         env = self._env
         shaper = RecordingShaper(graph, env)
-        plans = plan_pages(graph)
-        digests = key_digests(graph, self.source_digests())
-        digests["outputs"] = hash(tuple(p.output for p in plans))
+        changes = update.changes
         previous_keys, previous_digests = self._page_keys, self._digests
-        changed_keys = {k for k, v in digests.items() if previous_digests.get(k) != v}
-        changed_keys.update(set(previous_digests) - set(digests))
+        if changes is None:
+            digests = key_digests(graph, self.source_digests())
+            changed_keys = {k for k, v in digests.items() if previous_digests.get(k) != v}
+            changed_keys.update(set(previous_digests) - set(digests))
+        else:
+            digests, changed_keys = update_digests(graph, changes, self.source_digests(), previous_digests)
+        if changes is None or changes.order or changes.tags or not self._plans:
+            self._plans = plan_pages(graph)
+            outputs = hash(tuple(p.output for p in self._plans))
+            if digests.get("outputs") != outputs:
+                changed_keys.add("outputs")
+            digests["outputs"] = outputs
+        plans = self._plans
         stale_outputs = {output for key in changed_keys for output in self._pages_by_key.get(key, ())}
-        page_keys: dict[str, frozenset[str]] = {}
-        dirty: list[int] = []
-        for index, plan in enumerate(plans):
-            keys = previous_keys.get(plan.output)
-            if keys is None or plan.output in stale_outputs:
-                dirty.append(index)
-            else:
-                page_keys[plan.output] = keys
+        page_keys = {plan.output: previous_keys[plan.output] for plan in plans if plan.output in previous_keys}
+        dirty = [index for index, plan in enumerate(plans) if plan.output not in page_keys or plan.output in stale_outputs]
         files: dict[str, bytes] = {}
         failed: dict[tuple, Diagnostic] = {}
         report = (lambda done, total: progress("rendering", done, total)) if progress else None
@@ -286,20 +391,22 @@ class Builder:
                 files[output] = page
         diagnostics.extend(failed.values())
         result.rendered = sorted(rendered)
-        files.update(self.data_files(graph, digests))
+        files.update(self.data_files(graph, changed_keys))
         files.update(self.asset_files(diagnostics))
         if not failed:
             outputs = set(page_keys) | set(files)
             result.removed = self._outputs - outputs
-            self.index_keys(previous_keys, page_keys)
+            self.index_keys(previous_keys, page_keys, [*rendered, *result.removed])
             self._page_keys, self._digests, self._outputs = page_keys, digests, outputs
         return files
 
-    def index_keys(self, previous: dict[str, frozenset[str]], current: dict[str, frozenset[str]]) -> None:
-        """Keeps `_pages_by_key` (key → the pages that read it) in step with the pages' keys."""
+    def index_keys(self, previous: dict[str, frozenset[str]], current: dict[str, frozenset[str]], outputs: list[str]) -> None:
+        """Keeps `_pages_by_key` (key → the pages that read it) in step with
+        the pages' keys, of which only those of `outputs` changed."""
         if not previous:
             self._pages_by_key = {}
-        for output in set(previous) | set(current):
+            outputs = list(current)
+        for output in outputs:
             old, new = previous.get(output, frozenset()), current.get(output, frozenset())
             if old is new:
                 continue
@@ -308,7 +415,7 @@ class Builder:
             for key in new - old:
                 self._pages_by_key.setdefault(key, set()).add(output)
 
-    def data_files(self, graph: Graph, digests: dict[str, int]) -> dict[str, bytes]:
+    def data_files(self, graph: Graph, changed_keys: set[str]) -> dict[str, bytes]:
         """data/facts.json and data/graph.json, made again only when what they list changed."""
         makers = {
             "data/facts.json": (facts_json, ("entity:", "checks:", "card:")),
@@ -316,11 +423,9 @@ class Builder:
         }
         files = {}
         for output, (make, prefixes) in makers.items():
-            digest = hash(tuple(item for item in digests.items() if item[0].startswith(prefixes)))
-            previous = self._data_files.get(output)
-            if previous is None or previous[0] != digest:
-                self._data_files[output] = (digest, make(graph))
-            files[output] = self._data_files[output][1]
+            if output not in self._data_files or any(key.startswith(prefixes) for key in changed_keys):
+                self._data_files[output] = make(graph)
+            files[output] = self._data_files[output]
         return files
 
     def asset_files(self, diagnostics: Diagnostics) -> dict[str, bytes]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from sitegen.link import Graph
+from sitegen.link import Graph, LinkChanges
 from sitegen.render import Shaper
 
 WIKILINK = re.compile(r"\[\[([^\[\]]+)\]\]")
@@ -144,38 +144,92 @@ def key_digests(graph: Graph, source_digests: dict[str, str]) -> dict[str, int]:
 
     `source_digests` maps site-relative source paths to their content digests.
     """
-    site = graph.site
     digests: dict[str, int] = {}
+    for article in graph.site.articles.values():
+        article_digests(graph, article.id, source_digests, digests)
+    for entity in graph.site.entities.values():
+        entity_digests(graph, entity.id, source_digests, digests)
+    digests.update(site_digests(graph, source_digests, digests))
+    return digests
+
+
+def update_digests(graph: Graph, changes: LinkChanges, source_digests: dict[str, str], previous: dict[str, int]) -> tuple[dict[str, int], set[str]]:
+    """The digests of `previous` brought up to date after `relink` made `changes`:
+    (all digests, the keys whose digest changed)."""
+    fresh: dict[str, int] = {}
+    for article_id in changes.articles | changes.cited:
+        article_digests(graph, article_id, source_digests, fresh)
+    entity_ids = changes.entities | changes.checked | changes.mentioned | changes.related
+    if changes.relations:
+        entity_ids = graph.site.entities.keys()
+    for entity_id in entity_ids:
+        if entity_id in graph.site.entities:
+            entity_digests(graph, entity_id, source_digests, fresh)
+    digests = dict(previous)
+    digests.update(fresh)
+    fresh.update(site_digests(graph, source_digests, digests))
+    digests.update(fresh)
+    # Keys made per citation or per tag may be gone: an article's passage keys
+    # are those of its citations, and a tag without articles has no key.
+    gone = {
+        key for key in previous
+        if key not in fresh and (key.startswith("tag:") or key.startswith("passage:") and key[8:].partition("#")[0] in changes.cited)
+    }
+    for key in gone:
+        del digests[key]
+    changed = {key for key, value in fresh.items() if previous.get(key) != value} | gone
+    return digests, changed
+
+
+def article_digests(graph: Graph, article_id: str, source_digests: dict[str, str], digests: dict[str, int]) -> None:
+    """The keys of one article: its page, card, entities, cited passages and citations."""
+    site = graph.site
+    article = site.articles[article_id]
+    text = graph.texts[article_id]
+    digests[f"article:{article_id}"] = hash((source_digests.get(article.rel_path), text.html))
+    first_passage = next((p.text for p in text.passages if p.text.strip()), "")
+    digests[f"card:{article_id}"] = hash(
+        (article.title, str(article.date), str(article.updated), article.publisher, tuple(article.authors), article.summary or first_passage)
+    )
+    # Which entities an article names, and how (in its text or its front matter).
+    digests[f"article-entities:{article_id}"] = hash(
+        (tuple(graph.article_entities.get(article_id, ())), tuple(text.first_mentions), tuple(text.explicit), tuple(article.about))
+    )
+    citations = graph.citations.get(article_id, ())
+    for citation in citations:
+        anchor = citation.check.anchor
+        passage = next((p.text for p in text.passages if p.anchor == anchor), "") if anchor else ""
+        digests[f"passage:{article_id}#{anchor}"] = hash(passage)
+    digests[f"citations:{article_id}"] = hash(
+        tuple((c.fact.key, source_digests.get(site.entities[c.fact.entity_id].rel_path), c.check.status, c.check.anchor) for c in citations)
+    )
+
+
+def entity_digests(graph: Graph, entity_id: str, source_digests: dict[str, str], digests: dict[str, int]) -> None:
+    """The keys of one entity: its sheet, card, checks, mentions, relations, related entities and feed."""
+    entity = graph.site.entities[entity_id]
+    digests[f"entity:{entity_id}"] = hash((source_digests.get(entity.rel_path), entity.kind))
+    digests[f"card:{entity_id}"] = hash((entity.kind, entity.name, entity.summary))
+    digests[f"checks:{entity_id}"] = hash(
+        tuple(tuple((c.status, c.anchor) for c in graph.checks.get(fact.key, ())) for fact in entity.facts)
+    )
+    mentions = digests[f"mentions:{entity_id}"] = hash(tuple((m.article_id, m.sentence, m.anchor) for m in graph.mentions.get(entity_id, ())))
+    digests[f"relations:{entity_id}"] = hash(tuple((r.label, r.other) for r in graph.relations.get(entity_id, ())))
+    digests[f"related:{entity_id}"] = hash(tuple(graph.related.get(entity_id, ())))
+    # An entity's feed is titled with its name.
+    digests[f"feed:{entity.kind}/{entity_id}/feed.xml"] = hash((mentions, entity.name))
+
+
+def site_digests(graph: Graph, source_digests: dict[str, str], cards: dict[str, int]) -> dict[str, int]:
+    """The keys of what spans the site: config, lists, counts, tags, timeline.
+
+    The timeline's digest is made of the article cards' digests, read from `cards`.
+    """
+    site = graph.site
     config = site.config
+    digests: dict[str, int] = {}
     digests[ALL] = hash((repr(config),))
     digests["pages"] = hash(tuple((p.id, p.title, p.weight) for p in site.pages.values()))
-    for article in site.articles.values():
-        text = graph.texts[article.id]
-        digests[f"article:{article.id}"] = hash((source_digests.get(article.rel_path), text.html))
-        first_passage = next((p.text for p in text.passages if p.text.strip()), "")
-        digests[f"card:{article.id}"] = hash(
-            (article.title, str(article.date), str(article.updated), article.publisher, tuple(article.authors), article.summary or first_passage)
-        )
-        # Which entities an article names, and how (in its text or its front matter).
-        digests[f"article-entities:{article.id}"] = hash(
-            (tuple(graph.article_entities.get(article.id, ())), tuple(text.first_mentions), tuple(text.explicit), tuple(article.about))
-        )
-        for citation in graph.citations.get(article.id, ()):
-            anchor = citation.check.anchor
-            passage = next((p.text for p in text.passages if p.anchor == anchor), "") if anchor else ""
-            digests[f"passage:{article.id}#{anchor}"] = hash(passage)
-        digests[f"citations:{article.id}"] = hash(
-            tuple((c.fact.key, source_digests.get(site.entities[c.fact.entity_id].rel_path), c.check.status, c.check.anchor) for c in graph.citations.get(article.id, ()))
-        )
-    for entity in site.entities.values():
-        digests[f"entity:{entity.id}"] = hash((source_digests.get(entity.rel_path), entity.kind))
-        digests[f"card:{entity.id}"] = hash((entity.kind, entity.name, entity.summary))
-        digests[f"checks:{entity.id}"] = hash(
-            tuple(tuple((c.status, c.anchor) for c in graph.checks.get(fact.key, ())) for fact in entity.facts)
-        )
-        digests[f"mentions:{entity.id}"] = hash(tuple((m.article_id, m.sentence, m.anchor) for m in graph.mentions.get(entity.id, ())))
-        digests[f"relations:{entity.id}"] = hash(tuple((r.label, r.other) for r in graph.relations.get(entity.id, ())))
-        digests[f"related:{entity.id}"] = hash(tuple(graph.related.get(entity.id, ())))
     digests["articles"] = hash(tuple(graph.articles_by_date))
     by_kind: dict[str, list[str]] = {}
     for entity in site.entities.values():
@@ -192,12 +246,9 @@ def key_digests(graph: Graph, source_digests: dict[str, str]) -> dict[str, int]:
     digests["timeline"] = hash(
         (
             digests["articles"],
-            tuple(digests[f"card:{a}"] for a in graph.articles_by_date),
+            tuple(cards[f"card:{a}"] for a in graph.articles_by_date),
             tuple(sorted((e.id, source_digests.get(e.rel_path)) for e in site.entities.values())),
         )
     )
-    for entity in site.entities.values():
-        # An entity's feed is titled with its name.
-        digests[f"feed:{entity.kind}/{entity.id}/feed.xml"] = hash((digests[f"mentions:{entity.id}"], entity.name))
     digests["feed:feed.xml"] = digests["articles"]
     return digests

@@ -97,6 +97,14 @@ class Diagnostics:
         return sum(1 for d in set(self.items) if d.severity == WARNING)
 
 
+def by_path(items: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
+    """The diagnostics grouped by the file they are about."""
+    grouped: dict[str, list[Diagnostic]] = {}
+    for item in items:
+        grouped.setdefault(item.position.path, []).append(item)
+    return grouped
+
+
 def summary_line(errors: int, warnings: int) -> str:
     def plural(n: int, word: str) -> str:
         return f"{n} {word}" + ("" if n == 1 else "s")

@@ -20,7 +20,7 @@ import ahocorasick
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from sitegen.diagnostics import Diagnostics, Position, did_you_mean
+from sitegen.diagnostics import Diagnostics, Position, by_path, did_you_mean
 from sitegen.markdown import fold, make_markdown, sentence_at
 from sitegen.parallel import map_shared
 from sitegen.model import KIND_SINGULAR, Article, Entity, Fact, FactSource, Site
@@ -611,7 +611,7 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
     name_problems = Diagnostics()
     report_ambiguous_names(site, names, name_problems)
     diagnostics.extend(name_problems.items)
-    memo.name_problems = _by_path(name_problems.items)
+    memo.name_problems = by_path(name_problems.items)
     linker = memo.linker = BodyLinker(md, names, site.entities, urls, site.config.autolink, site.failed_entities)
     texts = dict(texts or {})
     unlinked = [article for article in site.articles.values() if article.id not in texts]
@@ -796,13 +796,6 @@ def relink(previous: Graph, site: Site, articles: set[str], entities: set[str], 
         articles_by_date=articles_by_date,
     )
     return graph, changes
-
-
-def _by_path(items) -> dict[str, list]:
-    grouped: dict[str, list] = {}
-    for item in items:
-        grouped.setdefault(item.position.path, []).append(item)
-    return grouped
 
 
 def _date_order(article: Article) -> tuple:

@@ -315,6 +315,32 @@ def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, draf
     return site
 
 
+def revalidate(source: SourceDoc, previous: Article | Entity, models: dict, diagnostics: Diagnostics) -> Article | Entity | None:
+    """The new model of an article or fact sheet edited in place, or None when
+    the edit changes more than the file itself: it no longer loads, or it
+    changes what other files are checked and linked with (an entity's names,
+    an article's draft flag). The caller then assembles the whole site again.
+
+    Reports the file's own problems; the caller checks its references.
+    """
+    if source.doc is None or not check_id(source, diagnostics):
+        return None
+    key = (source.rel_path, source.digest)
+    if key not in models:
+        local = Diagnostics()
+        builder = build_article if source.role == "article" else build_entity
+        models[key] = (builder(source, local), local.items)
+    model, problems = models[key]
+    diagnostics.extend(problems)
+    if model is None or type(model) is not type(previous) or model.id != previous.id:
+        return None
+    if isinstance(model, Article) and model.draft != previous.draft:
+        return None
+    if isinstance(model, Entity) and (model.kind, model.name, model.aliases, model.autolink) != (previous.kind, previous.name, previous.aliases, previous.autolink):
+        return None
+    return model
+
+
 def check_references(site: Site, claimed: dict[str, str], diagnostics: Diagnostics) -> None:
     """Every entity id an article or fact sheet names must exist (and be of the right kind)."""
     checker = ReferenceChecker(site, claimed)
