@@ -133,6 +133,8 @@ class Builder:
         self._outputs: set[str] = set()
         self._data_files: dict[str, bytes] = {}
         self._plans: list[PagePlan] = []
+        self._plan_index: dict[str, int] = {}
+        """Output path → its place in `_plans`."""
         self._last: _Last | None = None
         """The last successful build, which the next one updates when it can."""
         self._last_texts: Graph | None = None
@@ -363,17 +365,23 @@ class Builder:
             changed_keys = {k for k, v in digests.items() if previous_digests.get(k) != v}
             changed_keys.update(set(previous_digests) - set(digests))
         else:
-            digests, changed_keys = update_digests(graph, changes, self.source_digests(), previous_digests)
-        if changes is None or changes.order or changes.tags or not self._plans:
-            self._plans = plan_pages(graph)
-            outputs = hash(tuple(p.output for p in self._plans))
+            digests, changed_keys = update_digests(graph, changes, self.source_digests(), previous_digests, self._last.graph)
+        replan = changes is None or changes.order or changes.tags or not self._plans or not previous_keys
+        if replan:
+            self._plans = plans = plan_pages(graph)
+            self._plan_index = {plan.output: index for index, plan in enumerate(plans)}
+            outputs = hash(tuple(self._plan_index))
             if digests.get("outputs") != outputs:
                 changed_keys.add("outputs")
             digests["outputs"] = outputs
-        plans = self._plans
         stale_outputs = {output for key in changed_keys for output in self._pages_by_key.get(key, ())}
-        page_keys = {plan.output: previous_keys[plan.output] for plan in plans if plan.output in previous_keys}
-        dirty = [index for index, plan in enumerate(plans) if plan.output not in page_keys or plan.output in stale_outputs]
+        if replan:
+            page_keys = {plan.output: previous_keys[plan.output] for plan in plans if plan.output in previous_keys}
+            dirty = [index for index, plan in enumerate(plans) if plan.output not in page_keys or plan.output in stale_outputs]
+        else:
+            # The same pages as the last (successful) build: all have their keys.
+            plans, page_keys = self._plans, dict(previous_keys)
+            dirty = sorted(self._plan_index[output] for output in stale_outputs)
         files: dict[str, bytes] = {}
         failed: dict[tuple, Diagnostic] = {}
         report = (lambda done, total: progress("rendering", done, total)) if progress else None

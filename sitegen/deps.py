@@ -153,9 +153,9 @@ def key_digests(graph: Graph, source_digests: dict[str, str]) -> dict[str, int]:
     return digests
 
 
-def update_digests(graph: Graph, changes: LinkChanges, source_digests: dict[str, str], previous: dict[str, int]) -> tuple[dict[str, int], set[str]]:
-    """The digests of `previous` brought up to date after `relink` made `changes`:
-    (all digests, the keys whose digest changed)."""
+def update_digests(graph: Graph, changes: LinkChanges, source_digests: dict[str, str], previous: dict[str, int], previous_graph: Graph) -> tuple[dict[str, int], set[str]]:
+    """The digests of `previous` (made from `previous_graph`) brought up to
+    date after `relink` made `changes`: (all digests, the keys whose digest changed)."""
     fresh: dict[str, int] = {}
     for article_id in changes.articles | changes.cited:
         article_digests(graph, article_id, source_digests, fresh)
@@ -167,16 +167,21 @@ def update_digests(graph: Graph, changes: LinkChanges, source_digests: dict[str,
             entity_digests(graph, entity_id, source_digests, fresh)
     digests = dict(previous)
     digests.update(fresh)
-    fresh.update(site_digests(graph, source_digests, digests))
+    timeline = changes.order or any(
+        previous.get(key) != value for key, value in fresh.items() if key.startswith("entity:") or key.startswith("card:") and key[5:] in graph.site.articles
+    )
+    fresh.update(site_digests(graph, source_digests, digests, timeline))
     digests.update(fresh)
-    # Keys made per citation or per tag may be gone: an article's passage keys
-    # are those of its citations, and a tag without articles has no key.
+    # Keys made per citation or per tag may be gone.
     gone = {
-        key for key in previous
-        if key not in fresh and (key.startswith("tag:") or key.startswith("passage:") and key[8:].partition("#")[0] in changes.cited)
+        f"passage:{article_id}#{citation.check.anchor}"
+        for article_id in changes.cited
+        for citation in previous_graph.citations.get(article_id, ())
     }
+    gone.update(f"tag:{tag}" for tag in previous_graph.tags if tag not in graph.tags)
+    gone.difference_update(fresh)
     for key in gone:
-        del digests[key]
+        digests.pop(key, None)
     changed = {key for key, value in fresh.items() if previous.get(key) != value} | gone
     return digests, changed
 
@@ -220,11 +225,10 @@ def entity_digests(graph: Graph, entity_id: str, source_digests: dict[str, str],
     digests[f"feed:{entity.kind}/{entity_id}/feed.xml"] = hash((mentions, entity.name))
 
 
-def site_digests(graph: Graph, source_digests: dict[str, str], cards: dict[str, int]) -> dict[str, int]:
-    """The keys of what spans the site: config, lists, counts, tags, timeline.
-
-    The timeline's digest is made of the article cards' digests, read from `cards`.
-    """
+def site_digests(graph: Graph, source_digests: dict[str, str], cards: dict[str, int], timeline: bool = True) -> dict[str, int]:
+    """The keys of what spans the site: config, lists, counts, tags, and (with
+    `timeline`) the timeline, whose digest is made of the article cards' digests,
+    read from `cards`."""
     site = graph.site
     config = site.config
     digests: dict[str, int] = {}
@@ -243,12 +247,13 @@ def site_digests(graph: Graph, source_digests: dict[str, str], cards: dict[str, 
     digests["tags"] = hash(tuple((t, len(ids)) for t, ids in graph.tags.items()))
     for page in site.pages.values():
         digests[f"page:{page.id}"] = hash(source_digests.get(page.rel_path))
-    digests["timeline"] = hash(
-        (
-            digests["articles"],
-            tuple(cards[f"card:{a}"] for a in graph.articles_by_date),
-            tuple(sorted((e.id, source_digests.get(e.rel_path)) for e in site.entities.values())),
+    if timeline:
+        digests["timeline"] = hash(
+            (
+                digests["articles"],
+                tuple(cards[f"card:{a}"] for a in graph.articles_by_date),
+                tuple(sorted((e.id, source_digests.get(e.rel_path)) for e in site.entities.values())),
+            )
         )
-    )
     digests["feed:feed.xml"] = digests["articles"]
     return digests

@@ -730,12 +730,21 @@ def relink(previous: Graph, site: Site, articles: set[str], entities: set[str], 
     if changes.order:
         changes.mentioned = set(memo.naming)
     for entity_id in changes.mentioned:
-        naming = sorted(memo.naming.get(entity_id, ()), key=memo.rank.__getitem__)
-        if naming:
-            mentions[entity_id] = [mention_in(a, entity_id, texts[a]) for a in naming]
-        else:
+        if not memo.naming.get(entity_id):
             mentions.pop(entity_id, None)
             memo.naming.pop(entity_id, None)
+        elif changes.order:
+            naming = sorted(memo.naming[entity_id], key=memo.rank.__getitem__)
+            mentions[entity_id] = [mention_in(a, entity_id, texts[a]) for a in naming]
+        else:
+            # The other articles' mentions stand, in the same order.
+            kept = [m for m in mentions.get(entity_id, ()) if m.article_id not in articles]
+            ranks = [memo.rank[m.article_id] for m in kept]
+            for article_id in sorted(memo.naming[entity_id] & articles, key=memo.rank.__getitem__):
+                at = bisect.bisect(ranks, memo.rank[article_id])
+                kept.insert(at, mention_in(article_id, entity_id, texts[article_id]))
+                ranks.insert(at, memo.rank[article_id])
+            mentions[entity_id] = kept
 
     checks = dict(previous.checks)
     series = dict(previous.series)

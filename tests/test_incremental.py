@@ -22,18 +22,27 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 class Session:
-    """A long-lived builder writing in place, as `serve` does."""
+    """A long-lived builder writing in place, as `serve` does; with `hints`,
+    each rebuild is told which files changed, as a file watcher tells it."""
 
-    def __init__(self, site: Path, out: Path):
+    def __init__(self, site: Path, out: Path, hints: bool = False):
         self.site = site
         self.out = out
+        self.hints = hints
         self.builder = Builder(site, base_url=BASE_URL)
         result = self.builder.render()
         assert not result.errors, result.diagnostics
         write_output(out, result.files)
+        self.files = self.snapshot()
+
+    def snapshot(self) -> dict[str, bytes]:
+        return {p.relative_to(self.site).as_posix(): p.read_bytes() for p in self.site.rglob("*") if p.is_file()}
 
     def rebuild(self):
-        result = self.builder.render()
+        now = self.snapshot()
+        changed = {rel for rel in set(now) | set(self.files) if now.get(rel) != self.files.get(rel)}
+        self.files = now
+        result = self.builder.render(changed=changed if self.hints else None)
         if not result.errors:
             write_output(self.out, result.files, result.removed)
         return result
@@ -195,7 +204,7 @@ class Editor:
             undo()
             return f"fix {what}"
         action = self.rng.choice(
-            ["body", "body", "mention", "unmention", "add_article", "delete_article", "summary", "add_fact", "rename", "add_entity", "break", "retitle", "tag", "move"]
+            ["body", "body", "mention", "unmention", "add_article", "delete_article", "summary", "add_fact", "rename", "add_entity", "break", "retitle", "tag", "move", "redate", "cite", "requote"]
         )
         return getattr(self, action)()
 
@@ -308,13 +317,66 @@ class Editor:
         return f"tag {path.name}"
 
 
+    def redate(self) -> str:
+        path = self.rng.choice(self.articles())
+        lines = path.read_text().split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("date:"):
+                lines[i] = f"date: 2021-{self.rng.randrange(1, 13):02d}-{self.rng.randrange(1, 29):02d}"
+                break
+        path.write_text("\n".join(lines))
+        return f"redate {path.name}"
+
+    def quotable(self, article: Path) -> list[str]:
+        """Runs of plain words from an article's body, to quote."""
+        body = article.read_text().split("\n---\n", 1)[-1]
+        runs = []
+        for line in body.split("\n"):
+            words = line.split()
+            if len(words) >= 6 and all(word.isalpha() for word in words[1:5]):
+                runs.append(" ".join(words[1:5]))
+        return runs
+
+    def cite(self) -> str:
+        """Adds a fact quoting an article: verbatim, or (now and then) misquoted."""
+        article = self.rng.choice(self.articles())
+        runs = self.quotable(article)
+        if not runs:
+            return self.body()
+        quote = self.rng.choice(runs)
+        sheet = self.rng.choice(self.entities())
+        text = sheet.read_text()
+        fact = f"  - claim: Cited\n    value: {self.counter}\n    date: 2021-08-{1 + self.rng.randrange(28):02d}\n    source: {article.stem}\n    quote: \"{quote}\"\n"
+        if "\nfacts:\n" in text:
+            text = text.replace("\nfacts:\n", "\nfacts:\n" + fact, 1)
+        else:
+            text = text.rstrip("\n") + "\nfacts:\n" + fact
+        sheet.write_text(text)
+        if self.rng.random() < 0.3:
+            # the quoted words change in the article: the quote no longer holds
+            article.write_text(article.read_text().replace(quote, quote.upper(), 1))
+            self.broken.append((article.name, lambda: article.write_text(article.read_text().replace(quote.upper(), quote, 1))))
+        return f"cite {article.name} in {sheet.name}"
+
+    def requote(self) -> str:
+        """Edits an article that a fact quotes, away from the quoted words."""
+        for sheet in self.entities():
+            for line in sheet.read_text().split("\n"):
+                if line.strip().startswith("source:") and not "://" in line:
+                    target = self.site / "content/articles" / f"{line.split(':', 1)[1].strip()}.md"
+                    if target.exists():
+                        target.write_text(target.read_text() + f"\nA further paragraph, number {self.counter}.\n")
+                        return f"requote {target.name}"
+        return self.body()
+
+
 setattr(Editor, "break", Editor.break_)  # "break" is a keyword, so the method is break_
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_random_edits_incremental_equals_clean(tmp_path, seed):
     site = copy_example(tmp_path / "site")
-    session = Session(site, tmp_path / "incremental")
+    session = Session(site, tmp_path / "incremental", hints=seed % 2 == 0)
     editor = Editor(site, random.Random(seed))
     history = []
     for _ in range(30):
