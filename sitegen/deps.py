@@ -108,9 +108,16 @@ class RecordingShaper(Shaper):
             f"relations:{entity_id}",
             f"related:{entity_id}",
         )
-        if self.site.entities[entity_id].kind == "events":
-            self.record("timeline")
         return super().entity(entity_id)
+
+    def event_timeline(self, entity):
+        # An event's timeline shows the events its relations name, its own
+        # facts (its `entity:` key) and the articles that mention it.
+        for relation in self.graph.relations.get(entity.id, ()):
+            self.record(f"entity:{relation.other}")
+        for mention in self.graph.mentions.get(entity.id, ()):
+            self.record(f"card:{mention.article_id}")
+        return super().event_timeline(entity)
 
     def timeline(self):
         self.record("timeline")
