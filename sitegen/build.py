@@ -135,6 +135,10 @@ class Builder:
         self._plans: list[PagePlan] = []
         self._plan_index: dict[str, int] = {}
         """Output path → its place in `_plans`."""
+        self._deferred_pages: set[str] = set()
+        """Pages a deferring render left to the next one."""
+        self._deferred_data: set[str] = set()
+        """Data files a deferring render left to the next one."""
         self._last: _Last | None = None
         """The last successful build, which the next one updates when it can."""
         self._last_texts: Graph | None = None
@@ -271,7 +275,7 @@ class Builder:
         report_unmentioned(graph, diagnostics)
         return BuildResult(diagnostics.sorted(), seconds=time.perf_counter() - started, graph=graph)
 
-    def render(self, progress: Progress | None = None, staging: Staging | None = None, changed: set[str] | None = None) -> BuildResult:
+    def render(self, progress: Progress | None = None, staging: Staging | None = None, changed: set[str] | None = None, defer: bool = False) -> BuildResult:
         """Everything but committing the output: the output files as bytes, or the diagnostics.
 
         After the first call, only pages whose dependencies changed since the
@@ -279,12 +283,21 @@ class Builder:
         (plus data and assets), and `result.removed` what is no longer made.
         With a `staging`, pages are staged as they are rendered instead of
         being kept in `result.files` (see `result.staged`). `changed` is a
-        hint from a file watcher (see `read_sources`).
+        hint from a file watcher (see `refresh`).
+
+        With `defer`, only the pages whose subject changed are rendered; the
+        pages that list or draw it, and the data files, wait for the next
+        call (see `deferred`): a live preview shows the saved page first.
         """
         with gc_paused():
-            return self._render(progress, staging, changed)
+            return self._render(progress, staging, changed, defer)
 
-    def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None) -> BuildResult:
+    @property
+    def deferred(self) -> bool:
+        """Whether the last render left pages or data files for the next one."""
+        return bool(self._deferred_pages or self._deferred_data)
+
+    def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None, defer: bool) -> BuildResult:
         started = time.perf_counter()
         paths, listed, reparsed = self.refresh(changed)
         update = self.update(paths, reparsed)
@@ -297,7 +310,7 @@ class Builder:
         diagnostics = Diagnostics([d for problems in (update.file_problems, update.link_problems) for items in problems.values() for d in items])
         result = BuildResult([], graph=update.graph)
         if diagnostics.error_count == 0:
-            result.files = self.render_files(update, diagnostics, progress, result, staging)
+            result.files = self.render_files(update, diagnostics, progress, result, staging, defer)
         result.diagnostics = diagnostics.sorted()
         if result.errors:
             result.files, result.staged = {}, []
@@ -347,7 +360,7 @@ class Builder:
                         entries.append((str(path), _sha(path.read_bytes())))
         return tuple(entries)
 
-    def render_files(self, update: _Update, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult", staging: Staging | None = None) -> dict[str, bytes]:
+    def render_files(self, update: _Update, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult", staging: Staging | None = None, defer: bool = False) -> dict[str, bytes]:
         graph = update.graph
         theme = self.theme_signature()
         if theme != self._theme or self._env is None:
@@ -382,6 +395,13 @@ class Builder:
             # The same pages as the last (successful) build: all have their keys.
             plans, page_keys = self._plans, dict(previous_keys)
             dirty = sorted(self._plan_index[output] for output in stale_outputs)
+        dirty = sorted(set(dirty) | {self._plan_index[output] for output in self._deferred_pages if output in self._plan_index})
+        if defer:
+            waiting = [index for index in dirty if not plans[index].subject & changed_keys]
+            self._deferred_pages = {plans[index].output for index in waiting}
+            dirty = [index for index in dirty if plans[index].subject & changed_keys]
+        else:
+            self._deferred_pages = set()
         files: dict[str, bytes] = {}
         failed: dict[tuple, Diagnostic] = {}
         report = (lambda done, total: progress("rendering", done, total)) if progress else None
@@ -399,7 +419,7 @@ class Builder:
                 files[output] = page
         diagnostics.extend(failed.values())
         result.rendered = sorted(rendered)
-        files.update(self.data_files(graph, changed_keys))
+        files.update(self.data_files(graph, changed_keys, defer))
         files.update(self.asset_files(diagnostics))
         if not failed:
             outputs = set(page_keys) | set(files)
@@ -423,16 +443,23 @@ class Builder:
             for key in new - old:
                 self._pages_by_key.setdefault(key, set()).add(output)
 
-    def data_files(self, graph: Graph, changed_keys: set[str]) -> dict[str, bytes]:
-        """data/facts.json and data/graph.json, made again only when what they list changed."""
+    def data_files(self, graph: Graph, changed_keys: set[str], defer: bool = False) -> dict[str, bytes]:
+        """data/facts.json and data/graph.json, made again only when what they
+        list changed (with `defer`, the last ones stand until the next call)."""
         makers = {
             "data/facts.json": (facts_json, ("entity:", "checks:", "card:")),
             "data/graph.json": (graph_json, ("card:", "article-entities:", "entity:", "citations:")),
         }
         files = {}
         for output, (make, prefixes) in makers.items():
-            if output not in self._data_files or any(key.startswith(prefixes) for key in changed_keys):
+            known = output in self._data_files
+            if known and output not in self._deferred_data and not any(key.startswith(prefixes) for key in changed_keys):
+                pass  # still what the graph says
+            elif known and defer:
+                self._deferred_data.add(output)
+            else:
                 self._data_files[output] = make(graph)
+                self._deferred_data.discard(output)
             files[output] = self._data_files[output]
         return files
 

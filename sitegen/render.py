@@ -87,8 +87,11 @@ class PagePlan:
     template: str
     context: Callable[["Shaper"], dict]
     """Makes the page's data with the shaper of the build that renders it."""
-    deps: frozenset[str] = field(default_factory=frozenset)
-    """Input keys ('article:<id>', 'entity:<id>', 'all') whose change re-renders it."""
+    subject: frozenset[str] = field(default_factory=frozenset)
+    """Keys of what the page is about ('article:<id>', 'mentions:<id>', ...);
+    empty for pages that list or draw the whole site. A live preview shows
+    the pages whose subject changed first, and those that merely list it a
+    moment later."""
 
 
 # --------------------------------------------------------------------------
@@ -744,23 +747,23 @@ def plan_pages(graph: Graph) -> list[PagePlan]:
     site = graph.site
     plans: list[PagePlan] = []
 
-    def add(url_path: str, template: str, context: Callable[[Shaper], dict], deps: set[str] | None = None) -> None:
-        plans.append(PagePlan(output_path(url_path), template, context, frozenset(deps or {"all"})))
+    def add(url_path: str, template: str, context: Callable[[Shaper], dict], subject: tuple[str, ...] = ()) -> None:
+        plans.append(PagePlan(output_path(url_path), template, context, frozenset(subject)))
 
     add("", "home.html", lambda s: s.home())
     add("articles/", "list.html", lambda s: s.article_index())
     for article_id in graph.articles_by_date:
-        add(f"articles/{article_id}/", "article.html", lambda s, a=article_id: s.article(a), {f"article:{article_id}"})
+        add(f"articles/{article_id}/", "article.html", lambda s, a=article_id: s.article(a), (f"article:{article_id}", f"article-entities:{article_id}", f"citations:{article_id}"))
     for kind in KINDS:
         add(f"{kind}/", "kind.html", lambda s, k=kind: s.kind_index(k))
     for entity in sorted(site.entities.values(), key=lambda e: e.id):
-        add(f"{entity.kind}/{entity.id}/", "entity.html", lambda s, e=entity.id: s.entity(e), {f"entity:{entity.id}"})
+        add(f"{entity.kind}/{entity.id}/", "entity.html", lambda s, e=entity.id: s.entity(e), (f"entity:{entity.id}", f"mentions:{entity.id}", f"checks:{entity.id}"))
         add(f"{entity.kind}/{entity.id}/feed.xml", "feed.xml", lambda s, e=entity.id: s.entity_feed(e))
     add("tags/", "tags.html", lambda s: s.tag_index())
     for tag in graph.tags:
         add(f"tags/{tag_slug(tag)}/", "list.html", lambda s, t=tag: s.tag(t))
     for page_id in sorted(site.pages):
-        add(f"{page_id}/", "page.html", lambda s, p=page_id: s.free_page(p))
+        add(f"{page_id}/", "page.html", lambda s, p=page_id: s.free_page(p), (f"page:{page_id}",))
     add("timeline/", "timeline.html", lambda s: s.timeline())
     add("graph/", "graph.html", lambda s: s.graph_page())
     for kind in KINDS:

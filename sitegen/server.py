@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from sitegen.build import Builder
 from sitegen.search import add_search_index
@@ -66,14 +66,18 @@ RELOAD_SCRIPT = """<script>
     box.appendChild(list);
     document.body.appendChild(box);
   }
-  var source = new EventSource("%(events)s");
+  var here = location.pathname.replace(/index\.html$/, "");
+  var source = new EventSource("%(events)s?since=" + epoch);
   source.onmessage = function (message) {
     var data = JSON.parse(message.data);
     if (data.errors.length) { overlay(data.errors); return; }
+    overlay([]);
     if (data.epoch > epoch) {
+      // pages: the pages rebuilt since `epoch`, or null when anything may have changed
+      if (data.pages !== null && data.pages.indexOf(here) < 0) { epoch = data.epoch; return; }
       try { sessionStorage.setItem(key, JSON.stringify([window.scrollX, window.scrollY])); } catch (e) {}
       location.reload();
-    } else { overlay([]); }
+    }
   };
   overlay(%(errors)s);
 })();
@@ -93,12 +97,17 @@ class LiveState:
     errors: list[str] = field(default_factory=list)
     """`path:line:col: error: message` lines of the last build, [] when it succeeded."""
     stopping: bool = False
+    history: list[tuple[int, frozenset[str] | None]] = field(default_factory=list)
+    """(epoch, URL paths of the pages it rewrote, or None when it rewrote
+    something every page may use) for the last HISTORY_LENGTH epochs."""
 
-    def publish(self, changed: bool, errors: list[str]) -> None:
+    def publish(self, written: list[str] | None, errors: list[str]) -> None:
+        """Ends a build that rewrote the output files `written` ([]: none; None: unknown)."""
         with self.condition:
-            if changed:
+            if written is None or written:
                 self.epoch += 1
-            if changed or errors != self.errors:
+                self.history = [*self.history[-HISTORY_LENGTH + 1 :], (self.epoch, pages_of(written))]
+            if written != [] or errors != self.errors:
                 self.errors = errors
                 self.condition.notify_all()
             self.building = False
@@ -107,6 +116,41 @@ class LiveState:
     def snapshot(self) -> tuple[int, list[str]]:
         with self.condition:
             return self.epoch, list(self.errors)
+
+    def pages_since(self, epoch: int) -> list[str] | None:
+        """URL paths of the pages rewritten after `epoch`, or None when any page may have changed."""
+        with self.condition:
+            if self.epoch > epoch and not any(number == epoch + 1 for number, _ in self.history):
+                return None  # older than the history
+            pages: set[str] = set()
+            for number, rewritten in self.history:
+                if number > epoch:
+                    if rewritten is None:
+                        return None
+                    pages |= rewritten
+            return sorted(pages) if len(pages) <= MAX_PAGES_LISTED else None
+
+
+HISTORY_LENGTH = 64
+MAX_PAGES_LISTED = 500
+"""Beyond this many rewritten pages an event says 'anything may have changed'."""
+PAGE_SUFFIXES = (".html",)
+QUIET_SUFFIXES = (".xml", ".json", ".txt")
+"""Files no page shows when open in a browser (feeds, data, sitemap): rewriting them reloads nothing."""
+
+
+def pages_of(written: list[str] | None) -> frozenset[str] | None:
+    """The URL paths of the rewritten pages, or None when a stylesheet, script
+    or picture every page may use was rewritten too."""
+    if written is None:
+        return None
+    pages = set()
+    for rel in written:
+        if rel.endswith(PAGE_SUFFIXES):
+            pages.add("/" + rel.removesuffix("index.html"))
+        elif not rel.endswith(QUIET_SUFFIXES):
+            return None
+    return frozenset(pages)
 
 
 def allowed_hosts(bind_host: str, port: int) -> set[str]:
@@ -310,6 +354,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
         state = self.state
         with state.condition:
             seen = (state.epoch, list(state.errors))
+        # The page tells which build served it, so that a build that ended
+        # between serving it and this request still reaches it.
+        since = parse_qs(urlsplit(self.path).query).get("since", [""])[0]
+        if since.isdigit() and int(since) < seen[0]:
+            seen = (int(since), seen[1])
         try:
             self.wfile.write(b"retry: 500\n\n")
             self.wfile.flush()
@@ -320,8 +369,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
                         return
                     current = (state.epoch, list(state.errors))
                 if current != seen:
+                    pages = state.pages_since(seen[0])
                     seen = current
-                    message = json.dumps({"epoch": current[0], "errors": current[1]})
+                    message = json.dumps({"epoch": current[0], "errors": current[1], "pages": pages})
                     self.wfile.write(f"data: {message}\n\n".encode())
                 else:
                     self.wfile.write(b": keep-alive\n\n")
@@ -372,14 +422,16 @@ class Preview:
         self.built_once = False
         self.rebuilds = 0
 
-    def rebuild(self, paths: set[str] | None = None) -> None:
-        """One rebuild; `paths` names the files the watcher saw change (None: look at all)."""
+    def rebuild(self, paths: set[str] | None = None, defer: bool = False) -> None:
+        """One rebuild; `paths` names the files the watcher saw change (None:
+        look at all). With `defer`, the pages that only list what changed
+        wait for the next call (see `Builder.render`)."""
         started = time.perf_counter()
         with self.state.condition:
             self.state.building = True
-        changed = False
+        written: list[str] | None = []
         try:
-            result = self.builder.render(changed=paths)
+            result = self.builder.render(changed=paths, defer=defer and self.built_once)
             if not self.built_once:
                 # The search index is made from the whole site, so only at the
                 # start; restart the preview to search newer pages.
@@ -390,10 +442,11 @@ class Preview:
             if not result.errors:
                 write = write_output(self.out_dir, result.files, result.removed if self.built_once else None)
                 self.built_once = True
-                changed = bool(write.written or write.removed)
+                written = [*write.written, *write.removed] if not write.removed else None
+                later = ", more to follow" if self.builder.deferred else ""
                 self.log(
                     f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: {len(result.rendered)} pages rendered, "
-                    f"{len(write.written)} files written, {len(write.removed)} removed"
+                    f"{len(write.written)} files written, {len(write.removed)} removed{later}"
                 )
             else:
                 self.log(summary_line(result.errors, result.warnings) + "; serving the last good pages", file=sys.stderr)
@@ -403,7 +456,7 @@ class Preview:
         except Exception as err:  # the server must survive anything a rebuild throws
             traceback.print_exc()
             errors = [f"sitegen: error: internal error during rebuild: {type(err).__name__}: {err} (see the terminal)"]
-        self.state.publish(changed, errors)
+        self.state.publish(written, errors)
         # Now that readers have the new pages (see build.gc_paused): collect
         # what this rebuild left, then freeze the survivors, so the next
         # collection walks only what the next rebuild makes, not the whole
@@ -445,10 +498,12 @@ def serve(root: Path, args) -> int:
         if getattr(args, "open", False):
             webbrowser.open(url)
         while True:
-            batch = watcher.next_batch(stop)
+            # The pages of what was saved are shown first; the pages that list
+            # it follow unless another save comes first (then they go with it).
+            batch = watcher.next_batch(stop, wait=not preview.builder.deferred)
             if batch is None:
                 break
-            preview.rebuild(batch)
+            preview.rebuild(batch, defer=bool(batch))
     except KeyboardInterrupt:
         pass
     finally:

@@ -93,12 +93,15 @@ class ChangeWatcher:
             self._last_event = time.monotonic()
             self._condition.notify_all()
 
-    def next_batch(self, stop: threading.Event) -> set[str] | None:
-        """Blocks until changes arrive and settle; None once `stop` is set."""
+    def next_batch(self, stop: threading.Event, wait: bool = True) -> set[str] | None:
+        """Blocks until changes arrive and settle; None once `stop` is set.
+        Without `wait`, an empty batch when no change has arrived."""
         with self._condition:
             while not self._pending:
                 if stop.is_set():
                     return None
+                if not wait:
+                    return set()
                 self._condition.wait(timeout=0.2)
             first = time.monotonic()
             while True:

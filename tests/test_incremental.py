@@ -42,9 +42,20 @@ class Session:
         now = self.snapshot()
         changed = {rel for rel in set(now) | set(self.files) if now.get(rel) != self.files.get(rel)}
         self.files = now
-        result = self.builder.render(changed=changed if self.hints else None)
+        if not self.hints:
+            result = self.builder.render()
+            if not result.errors:
+                write_output(self.out, result.files, result.removed)
+            return result
+        # as `serve` does: the pages of what changed first, then the rest
+        result = self.builder.render(changed=changed, defer=True)
         if not result.errors:
             write_output(self.out, result.files, result.removed)
+            while self.builder.deferred:
+                rest = self.builder.render(changed=set())
+                assert not rest.errors and not self.builder.deferred
+                write_output(self.out, rest.files, rest.removed)
+                result.rendered += rest.rendered
         return result
 
 
@@ -158,6 +169,21 @@ def test_removed_article_is_removed_from_the_output(small):
     assert "articles/second/index.html" in result.removed
     assert not (session.out / "articles/second/index.html").exists()
     assert not (session.out / "articles/second").exists()
+
+
+def test_a_deferring_render_shows_the_edited_page_first(small, tmp_path):
+    site, session = small
+    edit(site / "content/places/london.yaml", "summary: Capital.", "summary: The capital.")
+    first = session.builder.render(defer=True)
+    # London's card shows on the pages that list it: those come next
+    assert first.rendered == ["places/london/index.html"] and session.builder.deferred
+    write_output(session.out, first.files, first.removed)
+    rest = session.builder.render(changed=set())
+    assert "articles/first/index.html" in rest.rendered and "places/index.html" in rest.rendered
+    assert "places/london/index.html" not in rest.rendered and not session.builder.deferred
+    write_output(session.out, rest.files, rest.removed)
+    clean_build(site, tmp_path / "clean")
+    assert tree(session.out) == tree(tmp_path / "clean")
 
 
 def test_template_change_renders_everything(small, tmp_path):

@@ -274,6 +274,46 @@ def test_build_watch_rebuilds_the_output(tmp_path):
         proc.wait(15)
 
 
+def read_events(sock: socket.socket, until, timeout: float = 20) -> list[dict]:
+    """Data events of an event stream, up to the first for which `until` holds."""
+    received, events = b"", []
+    deadline = time.monotonic() + timeout
+    while not (events and until(events[-1])) and time.monotonic() < deadline:
+        received += sock.recv(4096)
+        while b"\n\n" in received:
+            block, received = received.split(b"\n\n", 1)
+            for line in block.split(b"\n"):
+                if line.startswith(b"data: "):
+                    events.append(json.loads(line[6:]))
+    return events
+
+
+def test_events_name_the_rewritten_pages_and_the_saved_page_comes_first(served):
+    site, server = served
+    _, _, body = server.get("/people/ben-wallace/")
+    epoch = int(re.search(rb"var epoch = (\d+)", body).group(1))
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+    sock.sendall(f"GET /_sitegen/events?since={epoch} HTTP/1.1\r\nHost: localhost:{server.port}\r\n\r\n".encode())
+    before = server.rebuilds()
+    sheet = site / SHEET
+    sheet.write_text(sheet.read_text().replace("summary: ", "summary: Edited. ", 1))
+    events = read_events(sock, lambda event: event["epoch"] >= epoch + 2)
+    sock.close()
+    # First the sheet's own page is rebuilt; then the pages that show its
+    # card (the article that mentions him, the list of people). An event
+    # names the pages rebuilt since the reader's page was served, so that
+    # only pages that changed reload.
+    rebuilt = [line for line in server.lines if line.startswith("rebuilt in")][before:]
+    first, then = (int(re.search(r": (\d+) pages rendered", line).group(1)) for line in rebuilt[:2])
+    assert rebuilt[0].endswith("more to follow") and first < then, rebuilt
+    assert "/people/ben-wallace/" in events[0]["pages"]
+    assert events[-1]["epoch"] == epoch + 2
+    later = set().union(*(event["pages"] for event in events))
+    assert {"/people/ben-wallace/", "/articles/uk-troops-kabul-2021/", "/people/"} <= later
+    assert all(not page.endswith((".xml", ".json")) for page in later)
+    assert "Edited." in server.get("/articles/uk-troops-kabul-2021/")[2].decode()
+
+
 # --------------------------------------------------------------------------
 # in a real browser
 
