@@ -25,7 +25,7 @@ from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Positio
 from sitegen.deps import RecordingShaper, key_digests, update_digests
 from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
 from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
-from sitegen.model import Article, Entity, Site
+from sitegen.model import KINDS, Article, Entity, Site
 from sitegen.parallel import map_shared
 from sitegen.search import add_search_index
 from sitegen.render import PagePlan, builtin_templates, make_environment, plan_pages
@@ -138,6 +138,8 @@ class Builder:
         self._deferred_pages: set[str] = set()
         """Pages a deferring render left to the next one."""
         self._deferred_data: set[str] = set()
+        self._made: dict[str, bytes] = {}
+        """The data files and assets of the last render."""
         """Data files a deferring render left to the next one."""
         self._last: _Last | None = None
         """The last successful build, which the next one updates when it can."""
@@ -232,6 +234,8 @@ class Builder:
         file_problems = dict(last.file_problems)
         for rel, digest_before in reparsed.items():
             source = self._parsed[rel].source
+            if source.role != "article" and source.role not in KINDS:
+                return None  # the config or a free page
             previous = (articles if source.role == "article" else entities).get(file_id(rel))
             if previous is None or previous.rel_path != rel or digest_before is None:
                 return None
@@ -280,7 +284,8 @@ class Builder:
 
         After the first call, only pages whose dependencies changed since the
         previous call are rendered again; `result.files` then holds just those
-        (plus data and assets), and `result.removed` what is no longer made.
+        (plus the data files and assets whose bytes changed), and
+        `result.removed` what is no longer made.
         With a `staging`, pages are staged as they are rendered instead of
         being kept in `result.files` (see `result.staged`). `changed` is a
         hint from a file watcher (see `refresh`).
@@ -419,10 +424,12 @@ class Builder:
                 files[output] = page
         diagnostics.extend(failed.values())
         result.rendered = sorted(rendered)
-        files.update(self.data_files(graph, changed_keys, defer))
-        files.update(self.asset_files(diagnostics))
+        made = {**self.data_files(graph, changed_keys, defer), **self.asset_files(diagnostics)}
+        # Data files and assets go out when their bytes changed since the last render.
+        files.update({rel: data for rel, data in made.items() if self._made.get(rel) != data})
         if not failed:
-            outputs = set(page_keys) | set(files)
+            self._made = made
+            outputs = set(page_keys) | set(made)
             result.removed = self._outputs - outputs
             self.index_keys(previous_keys, page_keys, [*rendered, *result.removed])
             self._page_keys, self._digests, self._outputs = page_keys, digests, outputs

@@ -165,7 +165,8 @@ def update_digests(graph: Graph, changes: LinkChanges, source_digests: dict[str,
     date after `relink` made `changes`: (all digests, the keys whose digest changed)."""
     fresh: dict[str, int] = {}
     for article_id in changes.articles | changes.cited:
-        article_digests(graph, article_id, source_digests, fresh)
+        if article_id in graph.site.articles:  # a sheet may cite a draft
+            article_digests(graph, article_id, source_digests, fresh)
     entity_ids = changes.entities | changes.checked | changes.mentioned | changes.related
     if changes.relations:
         entity_ids = graph.site.entities.keys()

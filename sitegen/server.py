@@ -421,14 +421,24 @@ class Preview:
         self.log = log
         self.built_once = False
         self.rebuilds = 0
+        self.reported: set[Diagnostic] = set()
+        """The diagnostics of the last rebuild."""
+        self.manifest: dict[str, str] | None = None
+        """What the preview folder holds, as the last write left it."""
 
     def rebuild(self, paths: set[str] | None = None, defer: bool = False) -> None:
         """One rebuild; `paths` names the files the watcher saw change (None:
         look at all). With `defer`, the pages that only list what changed
-        wait for the next call (see `Builder.render`)."""
+        wait for the next call (see `Builder.render`).
+
+        Requests wait while a rebuild writes, so that a reader never sees
+        half of a change, except while the pages a deferring rebuild left
+        are written: those only list what the reader has already been shown.
+        """
         started = time.perf_counter()
+        finishing = paths is not None and not paths and self.builder.deferred
         with self.state.condition:
-            self.state.building = True
+            self.state.building = not finishing
         written: list[str] | None = []
         try:
             result = self.builder.render(changed=paths, defer=defer and self.built_once)
@@ -437,10 +447,14 @@ class Preview:
                 # start; restart the preview to search newer pages.
                 add_search_index(result)
             errors = format_errors(result.diagnostics)
+            # Each problem is printed once, when it appears, not again at every save.
             for diagnostic in result.diagnostics:
-                self.log(diagnostic.format(), file=sys.stderr)
+                if diagnostic not in self.reported:
+                    self.log(diagnostic.format(), file=sys.stderr)
+            self.reported = set(result.diagnostics)
             if not result.errors:
-                write = write_output(self.out_dir, result.files, result.removed if self.built_once else None)
+                write = write_output(self.out_dir, result.files, result.removed if self.built_once else None, self.manifest)
+                self.manifest = write.manifest
                 self.built_once = True
                 written = [*write.written, *write.removed] if not write.removed else None
                 later = ", more to follow" if self.builder.deferred else ""
@@ -451,9 +465,11 @@ class Preview:
             else:
                 self.log(summary_line(result.errors, result.warnings) + "; serving the last good pages", file=sys.stderr)
         except OutputError as err:
+            self.manifest = None  # read it again: the write may have been cut short
             errors = [f"{self.out_dir}: error: {err}"]
             self.log(errors[0], file=sys.stderr)
         except Exception as err:  # the server must survive anything a rebuild throws
+            self.manifest = None
             traceback.print_exc()
             errors = [f"sitegen: error: internal error during rebuild: {type(err).__name__}: {err} (see the terminal)"]
         self.state.publish(written, errors)

@@ -37,6 +37,8 @@ class WriteResult:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    manifest: dict[str, str] | None = None
+    """Output path → sha256 of every file the output holds after the write."""
 
 
 def digest(data: bytes) -> str:
@@ -81,7 +83,7 @@ def read_manifest(out_dir: Path) -> dict[str, str]:
 
 
 def _manifest_bytes(files: dict[str, str]) -> bytes:
-    return (json.dumps({"generator": "sitegen", "files": dict(sorted(files.items()))}, indent=0, sort_keys=True) + "\n").encode()
+    return (json.dumps({"generator": "sitegen", "files": files}, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
 
 def _is_safe_relative(rel: str) -> bool:
@@ -116,10 +118,15 @@ def recover(out_dir: Path) -> None:
     if journal_path.is_file():
         try:
             journal = json.loads(journal_path.read_text("utf-8"))
-            moves, deletions, manifest = journal["moves"], journal["delete"], journal["manifest"]
+            moves, deletions = journal["moves"], journal["delete"]
+            # Applying the changes again to a manifest that has them is harmless.
+            # (Older journals held the whole new manifest.)
+            manifest = dict(journal["manifest"]) if "manifest" in journal else read_manifest(out_dir) | dict(journal["written"])
         except (OSError, ValueError, KeyError, TypeError):
             journal_path.unlink(missing_ok=True)  # a torn journal was never committed
         else:
+            for rel in deletions:
+                manifest.pop(rel, None)
             _apply(out_dir, moves, deletions, manifest)
     if (out_dir / STAGING).exists():
         shutil.rmtree(out_dir / STAGING, ignore_errors=True)
@@ -191,13 +198,17 @@ class Staging:
     staged files away.
     """
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, manifest: dict[str, str] | None = None):
+        """`manifest` spares reading the output's manifest: the one the last
+        commit into the same folder made (see `WriteResult.manifest`)."""
         self.out_dir = out_dir
         self.created = not out_dir.exists()
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
-            recover(out_dir)
-            self.manifest = read_manifest(out_dir)
+            if manifest is None or (out_dir / JOURNAL).exists() or (out_dir / STAGING).exists():
+                recover(out_dir)
+                manifest = read_manifest(out_dir)
+            self.manifest = manifest
             self.folder = out_dir / STAGING
             self.folder.mkdir(exist_ok=True)
         except OSError as err:
@@ -243,9 +254,11 @@ class Staging:
         for rel in stale:
             del new_manifest[rel]
         result.removed = sorted(stale)
+        result.manifest = new_manifest
         try:
             if moves or stale:
-                journal = json.dumps({"moves": moves, "delete": result.removed, "manifest": new_manifest}).encode()
+                written = {rel: new_manifest[rel] for rel in result.written}
+                journal = json.dumps({"moves": moves, "delete": result.removed, "written": written}).encode()
                 _write_atomically(self.out_dir / JOURNAL, journal)  # the commit point
                 _apply(self.out_dir, moves, result.removed, new_manifest)
             else:
@@ -264,9 +277,10 @@ class Staging:
                 self.out_dir.rmdir()
 
 
-def write_output(out_dir: Path, files: dict[str, bytes], removed: set[str] | None = None) -> WriteResult:
-    """Bring `out_dir` up to date with `files`, all or nothing (see `Staging.commit`)."""
-    staging = Staging(out_dir)
+def write_output(out_dir: Path, files: dict[str, bytes], removed: set[str] | None = None, manifest: dict[str, str] | None = None) -> WriteResult:
+    """Bring `out_dir` up to date with `files`, all or nothing (see
+    `Staging.commit`); `manifest` as for `Staging`."""
+    staging = Staging(out_dir, manifest)
     try:
         staged = [staging.stage(rel, files[rel]) for rel in sorted(files)]
     except OutputError:
