@@ -175,10 +175,18 @@ def update_digests(graph: Graph, changes: LinkChanges, source_digests: dict[str,
             entity_digests(graph, entity_id, source_digests, fresh)
     digests = dict(previous)
     digests.update(fresh)
-    timeline = changes.order or any(
-        previous.get(key) != value for key, value in fresh.items() if key.startswith("entity:") or key.startswith("card:") and key[5:] in graph.site.articles
-    )
-    fresh.update(site_digests(graph, source_digests, digests, timeline))
+    # `relink` keeps the config, the ids and the free pages: the other parts
+    # of the site are worked out again when what they are made of changed.
+    parts = set()
+    if changes.order:
+        parts.update(("order", "timeline"))
+    if changes.tags:
+        parts.add("tags")
+    if any(len(graph.mentions.get(e, ())) != len(previous_graph.mentions.get(e, ())) for e in changes.mentioned):
+        parts.add("counts")
+    if any(previous.get(key) != value for key, value in fresh.items() if key.startswith("entity:") or key.startswith("card:") and key[5:] in graph.site.articles):
+        parts.add("timeline")
+    fresh.update(site_digests(graph, source_digests, digests, frozenset(parts)))
     digests.update(fresh)
     # Keys made per citation or per tag may be gone.
     gone = {
@@ -233,29 +241,36 @@ def entity_digests(graph: Graph, entity_id: str, source_digests: dict[str, str],
     digests[f"feed:{entity.kind}/{entity_id}/feed.xml"] = hash((mentions, entity.name))
 
 
-def site_digests(graph: Graph, source_digests: dict[str, str], cards: dict[str, int], timeline: bool = True) -> dict[str, int]:
-    """The keys of what spans the site: config, lists, counts, tags, and (with
-    `timeline`) the timeline, whose digest is made of the article cards' digests,
-    read from `cards`."""
+SITE_PARTS = frozenset({"structure", "order", "tags", "counts", "timeline"})
+
+
+def site_digests(graph: Graph, source_digests: dict[str, str], cards: dict[str, int], parts: frozenset[str] = SITE_PARTS) -> dict[str, int]:
+    """The keys of what spans the site, for the `parts` asked for: the config,
+    kinds and free pages ('structure'), the order of articles ('order'), the
+    tags, the mention counts ('counts') and the timeline, whose digest is made
+    of the article cards' digests, read from `cards`."""
     site = graph.site
-    config = site.config
     digests: dict[str, int] = {}
-    digests[ALL] = hash((repr(config),))
-    digests["pages"] = hash(tuple((p.id, p.title, p.weight) for p in site.pages.values()))
-    digests["articles"] = hash(tuple(graph.articles_by_date))
-    by_kind: dict[str, list[str]] = {}
-    for entity in site.entities.values():
-        by_kind.setdefault(entity.kind, []).append(entity.id)
-    for kind, ids in by_kind.items():
-        digests[f"kind:{kind}"] = hash(tuple(sorted(ids)))
-    digests["kinds"] = hash(tuple(sorted((k, len(v)) for k, v in by_kind.items())))
-    digests["mention-counts"] = hash(tuple(sorted((e, len(m)) for e, m in graph.mentions.items())))
-    for tag, ids in graph.tags.items():
-        digests[f"tag:{tag}"] = hash(tuple(ids))
-    digests["tags"] = hash(tuple((t, len(ids)) for t, ids in graph.tags.items()))
-    for page in site.pages.values():
-        digests[f"page:{page.id}"] = hash(source_digests.get(page.rel_path))
-    if timeline:
+    if "structure" in parts:
+        digests[ALL] = hash((repr(site.config),))
+        digests["pages"] = hash(tuple((p.id, p.title, p.weight) for p in site.pages.values()))
+        by_kind: dict[str, list[str]] = {}
+        for entity in site.entities.values():
+            by_kind.setdefault(entity.kind, []).append(entity.id)
+        for kind, ids in by_kind.items():
+            digests[f"kind:{kind}"] = hash(tuple(sorted(ids)))
+        digests["kinds"] = hash(tuple(sorted((k, len(v)) for k, v in by_kind.items())))
+        for page in site.pages.values():
+            digests[f"page:{page.id}"] = hash(source_digests.get(page.rel_path))
+    if "order" in parts or "timeline" in parts:
+        digests["articles"] = digests["feed:feed.xml"] = hash(tuple(graph.articles_by_date))
+    if "counts" in parts:
+        digests["mention-counts"] = hash(tuple(sorted((e, len(m)) for e, m in graph.mentions.items())))
+    if "tags" in parts:
+        for tag, ids in graph.tags.items():
+            digests[f"tag:{tag}"] = hash(tuple(ids))
+        digests["tags"] = hash(tuple((t, len(ids)) for t, ids in graph.tags.items()))
+    if "timeline" in parts:
         digests["timeline"] = hash(
             (
                 digests["articles"],
@@ -263,5 +278,4 @@ def site_digests(graph: Graph, source_digests: dict[str, str], cards: dict[str, 
                 tuple(sorted((e.id, source_digests.get(e.rel_path)) for e in site.entities.values())),
             )
         )
-    digests["feed:feed.xml"] = digests["articles"]
     return digests

@@ -453,7 +453,8 @@ class Preview:
                     self.log(diagnostic.format(), file=sys.stderr)
             self.reported = set(result.diagnostics)
             if not result.errors:
-                write = write_output(self.out_dir, result.files, result.removed if self.built_once else None, self.manifest)
+                # The preview folder is the process's own: its manifest stays in memory.
+                write = write_output(self.out_dir, result.files, result.removed if self.built_once else None, self.manifest, durable=False)
                 self.manifest = write.manifest
                 self.built_once = True
                 written = [*write.written, *write.removed] if not write.removed else None

@@ -132,11 +132,12 @@ def recover(out_dir: Path) -> None:
         shutil.rmtree(out_dir / STAGING, ignore_errors=True)
 
 
-def _apply(out_dir: Path, moves: list[list[str]], deletions: list[str], manifest: dict[str, str]) -> None:
+def _apply(out_dir: Path, moves: list[list[str]], deletions: list[str], manifest: dict[str, str] | None) -> None:
     """Carry out a committed journal; safe to run again after an interruption.
 
     A move names a staged file or folder and its place in the output (the
-    staging folder mirrors the output's layout)."""
+    staging folder mirrors the output's layout). `manifest` None leaves the
+    manifest file as it is."""
     staging = os.path.join(out_dir, STAGING)
     made_dirs: set[str] = set()
     for staged, rel in moves:
@@ -153,7 +154,8 @@ def _apply(out_dir: Path, moves: list[list[str]], deletions: list[str], manifest
         target = out_dir / _safe_relative(rel)
         target.unlink(missing_ok=True)
         _prune_empty_dirs(out_dir, rel)
-    _write_atomically(out_dir / MANIFEST, _manifest_bytes(manifest))
+    if manifest is not None:
+        _write_atomically(out_dir / MANIFEST, _manifest_bytes(manifest))
     (out_dir / JOURNAL).unlink(missing_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
 
@@ -198,10 +200,17 @@ class Staging:
     staged files away.
     """
 
-    def __init__(self, out_dir: Path, manifest: dict[str, str] | None = None):
+    def __init__(self, out_dir: Path, manifest: dict[str, str] | None = None, durable: bool = True):
         """`manifest` spares reading the output's manifest: the one the last
-        commit into the same folder made (see `WriteResult.manifest`)."""
+        commit into the same folder made (see `WriteResult.manifest`).
+
+        `durable=False` is for a folder that lives and dies with its process
+        (the preview's): each file is still replaced atomically, but there is
+        no journal to finish an interrupted commit, and the manifest stays in
+        memory (the caller passes it back) instead of being written out.
+        """
         self.out_dir = out_dir
+        self.durable = durable
         self.created = not out_dir.exists()
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -250,13 +259,18 @@ class Staging:
                 new_manifest[item.rel] = item.sha
         moves = [[rel, rel] for rel in _whole_folders(self.out_dir, result.written)]
         made = {item.rel for item in staged}
-        stale = set(self.manifest) - made if removed is None else {r for r in removed if r in self.manifest and r not in made}
+        if removed is None:
+            stale = set(self.manifest) - made
+        else:  # a folder without a durable manifest may hold files its manifest lost
+            stale = {r for r in removed if (r in self.manifest or not self.durable) and r not in made}
         for rel in stale:
-            del new_manifest[rel]
+            new_manifest.pop(rel, None)
         result.removed = sorted(stale)
         result.manifest = new_manifest
         try:
-            if moves or stale:
+            if (moves or stale) and not self.durable:
+                _apply(self.out_dir, moves, result.removed, None)
+            elif moves or stale:
                 written = {rel: new_manifest[rel] for rel in result.written}
                 journal = json.dumps({"moves": moves, "delete": result.removed, "written": written}).encode()
                 _write_atomically(self.out_dir / JOURNAL, journal)  # the commit point
@@ -277,10 +291,10 @@ class Staging:
                 self.out_dir.rmdir()
 
 
-def write_output(out_dir: Path, files: dict[str, bytes], removed: set[str] | None = None, manifest: dict[str, str] | None = None) -> WriteResult:
+def write_output(out_dir: Path, files: dict[str, bytes], removed: set[str] | None = None, manifest: dict[str, str] | None = None, durable: bool = True) -> WriteResult:
     """Bring `out_dir` up to date with `files`, all or nothing (see
-    `Staging.commit`); `manifest` as for `Staging`."""
-    staging = Staging(out_dir, manifest)
+    `Staging.commit`); `manifest` and `durable` as for `Staging`."""
+    staging = Staging(out_dir, manifest, durable)
     try:
         staged = [staging.stage(rel, files[rel]) for rel in sorted(files)]
     except OutputError:
