@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import os
 import sys
 import time
 import traceback
@@ -167,10 +168,11 @@ class Builder:
             del self._parsed[stale]
         now = time.time_ns()
         to_read = []
+        root = str(self.root)
         for rel in looked_at:
             cached = self._parsed.get(rel)
             try:
-                stat = (self.root / rel).stat()
+                stat = os.stat(os.path.join(root, rel))
             except OSError:
                 to_read.append(rel)  # reading it reports the problem
                 continue

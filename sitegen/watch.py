@@ -42,6 +42,8 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
+        if event.is_directory and event.event_type == "modified":
+            return  # a folder whose entries changed: the entries have events of their own
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path:
                 self.watcher.notice(os.fsdecode(path), event.is_directory)
