@@ -29,7 +29,7 @@ from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
 from sitegen.parallel import map_shared
 from sitegen.search import add_search_index
-from sitegen.render import PagePlan, builtin_templates, make_environment, plan_pages
+from sitegen.render import PagePlan, Shaper, builtin_templates, make_environment, plan_pages
 from sitegen.validate import ReferenceChecker, assemble, file_id, revalidate
 from sitegen.write import OutputError, Staging, StagedFile, WriteResult, check_output_folder
 
@@ -114,10 +114,13 @@ class _SourceDigests:
 class Builder:
     """Builds one site folder, remembering parsed files between builds."""
 
-    def __init__(self, root: Path, base_url: str | None = None, drafts: bool = False):
+    def __init__(self, root: Path, base_url: str | None = None, drafts: bool = False, once: bool = False):
+        """`once`: the builder renders one time only (`sitegen build`), so it
+        does not record what each page read, which only later renders use."""
         self.root = root
         self.base_url = base_url
         self.drafts = drafts
+        self.once = once
         self._parsed: dict[str, _Parsed] = {}
         self._listing: tuple[list[str], Diagnostics] | None = None
         """The sources found by the last full look at the site, and what that found wrong."""
@@ -281,7 +284,7 @@ class Builder:
         report_unmentioned(graph, diagnostics)
         return BuildResult(diagnostics.sorted(), seconds=time.perf_counter() - started, graph=graph)
 
-    def render(self, progress: Progress | None = None, staging: Staging | None = None, changed: set[str] | None = None, defer: bool = False) -> BuildResult:
+    def render(self, progress: Progress | None = None, staging: Staging | None = None, changed: set[str] | None = None, defer: bool = False, budget: float | None = None) -> BuildResult:
         """Everything but committing the output: the output files as bytes, or the diagnostics.
 
         After the first call, only pages whose dependencies changed since the
@@ -295,16 +298,19 @@ class Builder:
         With `defer`, only the pages whose subject changed are rendered; the
         pages that list or draw it, and the data files, wait for the next
         call (see `deferred`): a live preview shows the saved page first.
+        With a `budget` (seconds), rendering stops once it is spent and the
+        pages left wait for the next call too, so that a save never waits
+        long behind them.
         """
         with gc_paused():
-            return self._render(progress, staging, changed, defer)
+            return self._render(progress, staging, changed, defer, budget)
 
     @property
     def deferred(self) -> bool:
         """Whether the last render left pages or data files for the next one."""
         return bool(self._deferred_pages or self._deferred_data)
 
-    def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None, defer: bool) -> BuildResult:
+    def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None, defer: bool, budget: float | None) -> BuildResult:
         started = time.perf_counter()
         paths, listed, reparsed = self.refresh(changed)
         update = self.update(paths, reparsed)
@@ -317,7 +323,7 @@ class Builder:
         diagnostics = Diagnostics([d for problems in (update.file_problems, update.link_problems) for items in problems.values() for d in items])
         result = BuildResult([], graph=update.graph)
         if diagnostics.error_count == 0:
-            result.files = self.render_files(update, diagnostics, progress, result, staging, defer)
+            result.files = self.render_files(update, diagnostics, progress, result, staging, defer, budget)
         result.diagnostics = diagnostics.sorted()
         if result.errors:
             result.files, result.staged = {}, []
@@ -367,7 +373,7 @@ class Builder:
                         entries.append((str(path), _sha(path.read_bytes())))
         return tuple(entries)
 
-    def render_files(self, update: _Update, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult", staging: Staging | None = None, defer: bool = False) -> dict[str, bytes]:
+    def render_files(self, update: _Update, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult", staging: Staging | None = None, defer: bool = False, budget: float | None = None) -> dict[str, bytes]:
         graph = update.graph
         theme = self.theme_signature()
         if theme != self._theme or self._env is None:
@@ -377,7 +383,7 @@ class Builder:
             self._theme = theme
             self._page_keys = {}
         env = self._env
-        shaper = RecordingShaper(graph, env)
+        shaper = Shaper(graph, env) if self.once else RecordingShaper(graph, env)
         changes = update.changes
         previous_keys, previous_digests = self._page_keys, self._digests
         if changes is None:
@@ -413,7 +419,13 @@ class Builder:
         failed: dict[tuple, Diagnostic] = {}
         report = (lambda done, total: progress("rendering", done, total)) if progress else None
         rendered = []
-        for index, (page, keys, problem) in zip(dirty, map_shared(_render_plan, (self, shaper, plans, staging), dirty, progress=report)):
+        shared = (self, shaper, plans, staging)
+        if budget is None:
+            pages = map_shared(_render_plan, shared, dirty, progress=report)
+        else:
+            pages = _render_for(budget, shared, dirty)
+            self._deferred_pages.update(plans[index].output for index in dirty[len(pages) :])
+        for index, (page, keys, problem) in zip(dirty, pages):
             if problem is not None:
                 failed.setdefault((problem.position, problem.message.split(": ", 1)[-1]), problem)
                 continue
@@ -426,7 +438,7 @@ class Builder:
                 files[output] = page
         diagnostics.extend(failed.values())
         result.rendered = sorted(rendered)
-        made = {**self.data_files(graph, changed_keys, defer), **self.asset_files(diagnostics)}
+        made = {**self.data_files(graph, changed_keys, defer or bool(self._deferred_pages)), **self.asset_files(diagnostics)}
         # Data files and assets go out when their bytes changed since the last render.
         files.update({rel: data for rel, data in made.items() if self._made.get(rel) != data})
         if not failed:
@@ -507,7 +519,7 @@ class Builder:
         return Diagnostic(Position(path, line, 1), ERROR, "template", f"template error while making {plan.output}: {message}")
 
 
-def _render_plan(shared: tuple["Builder", RecordingShaper, list[PagePlan], Staging | None], index: int) -> tuple[bytes | StagedFile | None, frozenset[str] | None, Diagnostic | None]:
+def _render_plan(shared: tuple["Builder", Shaper, list[PagePlan], Staging | None], index: int) -> tuple[bytes | StagedFile | None, frozenset[str] | None, Diagnostic | None]:
     """Renders one page (in a worker process for large sites): (its bytes,
     or the staged file when there is a staging; the keys it read; a problem)."""
     builder, shaper, plans, staging = shared
@@ -518,6 +530,17 @@ def _render_plan(shared: tuple["Builder", RecordingShaper, list[PagePlan], Stagi
     except jinja2.TemplateError as err:
         return None, None, builder.template_diagnostic(err, plan)
     return (data if staging is None else staging.stage(plan.output, data)), keys, None
+
+
+def _render_for(seconds: float, shared: tuple, indexes: list[int]) -> list:
+    """Renders pages in this process, in order, until `seconds` are spent (at least one)."""
+    deadline = time.perf_counter() + seconds
+    pages = []
+    for index in indexes:
+        if pages and time.perf_counter() > deadline:
+            break
+        pages.append(_render_plan(shared, index))
+    return pages
 
 
 def _read_source(shared: tuple[Path, dict[str, str]], rel: str) -> _Parsed:
@@ -602,7 +625,7 @@ def build(root: Path, out_dir: Path, base_url: str | None = None, drafts: bool =
         return BuildResult([_output_problem(out_dir, err)])
     result = BuildResult([])
     try:
-        result = Builder(root, base_url, drafts).render(progress, staging)
+        result = Builder(root, base_url, drafts, once=True).render(progress, staging)
         add_search_index(result, progress)
         if result.failed(strict):
             staging.discard()

@@ -207,6 +207,10 @@ class Shaper:
     def record(self, *keys: str) -> None:
         """Notes pieces of the graph a page reads directly (see deps.RecordingShaper)."""
 
+    def shape(self, context_fn: Callable[[], dict]) -> tuple[dict, frozenset[str]]:
+        """Runs a page's context function: (its data, the keys it read; none are recorded here)."""
+        return context_fn(), frozenset()
+
     def absolute(self, url: str) -> str:
         """An absolute URL when base_url is set, else the root-relative one."""
         if not self.config.base_url:

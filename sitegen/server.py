@@ -406,6 +406,9 @@ def format_errors(diagnostics: list[Diagnostic]) -> list[str]:
     return [d.format() for d in diagnostics if d.severity == "error"]
 
 
+FINISHING_SECONDS = 0.1
+"""How long the preview renders pages a save left for later before it
+looks for another save: the longest a save waits behind them."""
 FULL_COLLECTION_EVERY = 25
 """Rebuilds between two collections that walk everything the preview holds."""
 
@@ -425,6 +428,18 @@ class Preview:
         """The diagnostics of the last rebuild."""
         self.manifest: dict[str, str] | None = None
         """What the preview folder holds, as the last write left it."""
+        self.finished = [0.0, 0, 0, 0]
+        """Seconds, pages, files written and removed of the slices finishing what a save left."""
+
+    def report(self, seconds: float, rendered: list[str], write, finishing: bool) -> None:
+        """Logs a rebuild; the slices that finish what a save left are logged as one."""
+        counts = [seconds, len(rendered), len(write.written), len(write.removed)]
+        if finishing:
+            counts = [a + b for a, b in zip(counts, self.finished)]
+        self.finished = counts if self.builder.deferred else [0.0, 0, 0, 0]
+        if not (finishing and self.builder.deferred):
+            later = ", more to follow" if self.builder.deferred else ""
+            self.log(f"rebuilt in {counts[0] * 1000:.0f} ms: {counts[1]} pages rendered, {counts[2]} files written, {counts[3]} removed{later}")
 
     def rebuild(self, paths: set[str] | None = None, defer: bool = False) -> None:
         """One rebuild; `paths` names the files the watcher saw change (None:
@@ -441,7 +456,7 @@ class Preview:
             self.state.building = not finishing
         written: list[str] | None = []
         try:
-            result = self.builder.render(changed=paths, defer=defer and self.built_once)
+            result = self.builder.render(changed=paths, defer=defer and self.built_once, budget=FINISHING_SECONDS if finishing else None)
             if not self.built_once:
                 # The search index is made from the whole site, so only at the
                 # start; restart the preview to search newer pages.
@@ -458,11 +473,7 @@ class Preview:
                 self.manifest = write.manifest
                 self.built_once = True
                 written = [*write.written, *write.removed] if not write.removed else None
-                later = ", more to follow" if self.builder.deferred else ""
-                self.log(
-                    f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: {len(result.rendered)} pages rendered, "
-                    f"{len(write.written)} files written, {len(write.removed)} removed{later}"
-                )
+                self.report(time.perf_counter() - started, result.rendered, write, finishing)
             else:
                 self.log(summary_line(result.errors, result.warnings) + "; serving the last good pages", file=sys.stderr)
         except OutputError as err:

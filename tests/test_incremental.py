@@ -51,9 +51,10 @@ class Session:
         result = self.builder.render(changed=changed, defer=True)
         if not result.errors:
             write_output(self.out, result.files, result.removed)
-            while self.builder.deferred:
-                rest = self.builder.render(changed=set())
-                assert not rest.errors and not self.builder.deferred
+            while self.builder.deferred:  # one page at a time, as if another save could come in
+                rest = self.builder.render(changed=set(), budget=0.0)
+                assert rest.rendered or not self.builder.deferred
+                assert not rest.errors
                 write_output(self.out, rest.files, rest.removed)
                 result.rendered += rest.rendered
         return result
