@@ -284,7 +284,7 @@ class Builder:
         report_unmentioned(graph, diagnostics)
         return BuildResult(diagnostics.sorted(), seconds=time.perf_counter() - started, graph=graph)
 
-    def render(self, progress: Progress | None = None, staging: Staging | None = None, changed: set[str] | None = None, defer: bool = False, budget: float | None = None) -> BuildResult:
+    def render(self, progress: Progress | None = None, staging: Staging | None = None, changed: set[str] | None = None, defer: bool = False, budget: Callable[[], bool] | None = None) -> BuildResult:
         """Everything but committing the output: the output files as bytes, or the diagnostics.
 
         After the first call, only pages whose dependencies changed since the
@@ -298,9 +298,9 @@ class Builder:
         With `defer`, only the pages whose subject changed are rendered; the
         pages that list or draw it, and the data files, wait for the next
         call (see `deferred`): a live preview shows the saved page first.
-        With a `budget` (seconds), rendering stops once it is spent and the
-        pages left wait for the next call too, so that a save never waits
-        long behind them.
+        With a `budget` (asked between pages whether to go on), rendering
+        stops once it says no, and the pages left wait for the next call too,
+        so that a save never waits long behind them.
         """
         with gc_paused():
             return self._render(progress, staging, changed, defer, budget)
@@ -310,7 +310,7 @@ class Builder:
         """Whether the last render left pages or data files for the next one."""
         return bool(self._deferred_pages or self._deferred_data)
 
-    def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None, defer: bool, budget: float | None) -> BuildResult:
+    def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None, defer: bool, budget: Callable[[], bool] | None) -> BuildResult:
         started = time.perf_counter()
         paths, listed, reparsed = self.refresh(changed)
         update = self.update(paths, reparsed)
@@ -373,7 +373,7 @@ class Builder:
                         entries.append((str(path), _sha(path.read_bytes())))
         return tuple(entries)
 
-    def render_files(self, update: _Update, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult", staging: Staging | None = None, defer: bool = False, budget: float | None = None) -> dict[str, bytes]:
+    def render_files(self, update: _Update, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult", staging: Staging | None = None, defer: bool = False, budget: Callable[[], bool] | None = None) -> dict[str, bytes]:
         graph = update.graph
         theme = self.theme_signature()
         if theme != self._theme or self._env is None:
@@ -532,12 +532,11 @@ def _render_plan(shared: tuple["Builder", Shaper, list[PagePlan], Staging | None
     return (data if staging is None else staging.stage(plan.output, data)), keys, None
 
 
-def _render_for(seconds: float, shared: tuple, indexes: list[int]) -> list:
-    """Renders pages in this process, in order, until `seconds` are spent (at least one)."""
-    deadline = time.perf_counter() + seconds
+def _render_for(budget: Callable[[], bool], shared: tuple, indexes: list[int]) -> list:
+    """Renders pages in this process, in order, while `budget()` says to go on (at least one)."""
     pages = []
     for index in indexes:
-        if pages and time.perf_counter() > deadline:
+        if pages and not budget():
             break
         pages.append(_render_plan(shared, index))
     return pages

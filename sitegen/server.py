@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Callable
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from sitegen.build import Builder
@@ -408,7 +409,7 @@ def format_errors(diagnostics: list[Diagnostic]) -> list[str]:
 
 FINISHING_SECONDS = 0.1
 """How long the preview renders pages a save left for later before it
-looks for another save: the longest a save waits behind them."""
+publishes them; it stops sooner when another save comes in."""
 FULL_COLLECTION_EVERY = 25
 """Rebuilds between two collections that walk everything the preview holds."""
 
@@ -428,6 +429,8 @@ class Preview:
         """The diagnostics of the last rebuild."""
         self.manifest: dict[str, str] | None = None
         """What the preview folder holds, as the last write left it."""
+        self.save_waiting: Callable[[], bool] = lambda: False
+        """Whether a change is waiting to be rebuilt (set by `serve` to ask its watcher)."""
         self.finished = [0.0, 0, 0, 0]
         """Seconds, pages, files written and removed of the slices finishing what a save left."""
 
@@ -456,7 +459,9 @@ class Preview:
             self.state.building = not finishing
         written: list[str] | None = []
         try:
-            result = self.builder.render(changed=paths, defer=defer and self.built_once, budget=FINISHING_SECONDS if finishing else None)
+            deadline = started + FINISHING_SECONDS
+            budget = (lambda: time.perf_counter() < deadline and not self.save_waiting()) if finishing else None
+            result = self.builder.render(changed=paths, defer=defer and self.built_once, budget=budget)
             if not self.built_once:
                 # The search index is made from the whole site, so only at the
                 # start; restart the preview to search newer pages.
@@ -516,6 +521,7 @@ def serve(root: Path, args) -> int:
     url = f"http://{shown_host}:{actual_port}/"
     preview = Preview(root, out_dir, state, base_url=url, drafts=getattr(args, "drafts", False))
     watcher = ChangeWatcher(root)
+    preview.save_waiting = watcher.has_pending
     watcher.start()
     stop = threading.Event()
     try:

@@ -95,6 +95,11 @@ class ChangeWatcher:
             self._last_event = time.monotonic()
             self._condition.notify_all()
 
+    def has_pending(self) -> bool:
+        """Whether changes have arrived that no batch has taken yet."""
+        with self._condition:
+            return bool(self._pending)
+
     def next_batch(self, stop: threading.Event, wait: bool = True) -> set[str] | None:
         """Blocks until changes arrive and settle; None once `stop` is set.
         Without `wait`, an empty batch when no change has arrived."""

@@ -52,7 +52,7 @@ class Session:
         if not result.errors:
             write_output(self.out, result.files, result.removed)
             while self.builder.deferred:  # one page at a time, as if another save could come in
-                rest = self.builder.render(changed=set(), budget=0.0)
+                rest = self.builder.render(changed=set(), budget=lambda: False)
                 assert rest.rendered or not self.builder.deferred
                 assert not rest.errors
                 write_output(self.out, rest.files, rest.removed)
