@@ -142,6 +142,8 @@ class Builder:
         self._deferred_pages: set[str] = set()
         """Pages a deferring render left to the next one."""
         self._deferred_data: set[str] = set()
+        self._cards: tuple[dict, dict] = ({}, {})
+        """The entity and article cards of the last render (see `Shaper`)."""
         self._made: dict[str, bytes] = {}
         """The data files and assets of the last render."""
         """Data files a deferring render left to the next one."""
@@ -383,8 +385,15 @@ class Builder:
             self._theme = theme
             self._page_keys = {}
         env = self._env
-        shaper = Shaper(graph, env) if self.once else RecordingShaper(graph, env)
         changes = update.changes
+        if changes is None:
+            self._cards = ({}, {})
+        else:  # an update keeps names and URLs: only the cards of what changed are made again
+            for entity_id in changes.entities:
+                self._cards[0].pop(entity_id, None)
+            for article_id in changes.articles:
+                self._cards[1].pop(article_id, None)
+        shaper = Shaper(graph, env) if self.once else RecordingShaper(graph, env, self._cards)
         previous_keys, previous_digests = self._page_keys, self._digests
         if changes is None:
             digests = key_digests(graph, self.source_digests())

@@ -28,8 +28,8 @@ ALL = "all"
 class RecordingShaper(Shaper):
     """A Shaper that records which pieces of the graph each page reads."""
 
-    def __init__(self, graph, env):
-        super().__init__(graph, env)
+    def __init__(self, graph, env, cards=None):
+        super().__init__(graph, env, cards)
         self.recorded: set[str] | None = None
 
     def record(self, *keys: str) -> None:

@@ -189,7 +189,9 @@ def url_title(url: str) -> str:
 class Shaper:
     """Turns the linked graph into the plain data templates print."""
 
-    def __init__(self, graph: Graph, env: jinja2.Environment):
+    def __init__(self, graph: Graph, env: jinja2.Environment, cards: tuple[dict, dict] | None = None):
+        """`cards`: (entity id → card, article id → card) made by an earlier
+        shaper and still true of this graph, to go on with."""
         self.graph = graph
         self.site = graph.site
         self.config = graph.site.config
@@ -198,8 +200,7 @@ class Shaper:
         self.entity_linker = None
         self.env = env
         # Cards are the same on every page of one build, so each is made once.
-        self._entity_cards: dict[str, dict] = {}
-        self._article_cards: dict[str, dict] = {}
+        self._entity_cards, self._article_cards = cards if cards is not None else ({}, {})
         self._site_data: dict | None = None
 
     # -- shared pieces ------------------------------------------------------

@@ -495,8 +495,8 @@ class Preview:
         # collection walks only what the next rebuild makes, not the whole
         # site's graph again (seconds at 10,000 articles, during which a
         # save would wait).
-        self.rebuilds += 1
-        if self.rebuilds % FULL_COLLECTION_EVERY == 0:
+        self.rebuilds += not finishing  # the slices that finish a save are not counted
+        if self.rebuilds % FULL_COLLECTION_EVERY == 0 and not finishing:
             gc.unfreeze()  # now and then, cycles that died among the frozen are freed too
         gc.collect()
         gc.freeze()
