@@ -725,7 +725,10 @@ def relink(previous: Graph, site: Site, articles: set[str], entities: set[str], 
             memo.naming[entity_id].discard(article_id)
         for entity_id in now:
             memo.naming.setdefault(entity_id, set()).add(article_id)
-        changes.mentioned.update(before, now)  # the sentence may be new even where the entities are not
+        old_text, new_text = previous.texts[article_id], texts[article_id]
+        changes.mentioned.update(set(before).symmetric_difference(now))
+        # where the entities stay, their mention changes if its sentence or place does
+        changes.mentioned.update(e for e in set(before) & set(now) if mention_in(article_id, e, old_text) != mention_in(article_id, e, new_text))
     mentions = dict(previous.mentions)
     if changes.order:
         changes.mentioned = set(memo.naming)
@@ -944,7 +947,7 @@ class RelatedRanking:
             if counter is None:
                 self._ranked.pop(entity_id, None)
             else:
-                self._ranked[entity_id] = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:RELATED_LIMIT]
+                self._ranked[entity_id] = heapq.nsmallest(RELATED_LIMIT, counter.items(), key=lambda item: (-item[1], item[0]))
         return touched
 
     def _count(self, entity_ids: tuple[str, ...], step: int, touched: set[str]) -> None:
