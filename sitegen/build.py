@@ -432,6 +432,10 @@ class Builder:
         if budget is None:
             pages = map_shared(_render_plan, shared, dirty, progress=report)
         else:
+            # Pages of one article or entity are quick; pages listing the whole
+            # site (the article list, the timeline) are not: they come last,
+            # so that a save coming in rarely waits behind one.
+            dirty.sort(key=lambda index: (not plans[index].subject, index))
             pages = _render_for(budget, shared, dirty)
             self._deferred_pages.update(plans[index].output for index in dirty[len(pages) :])
         for index, (page, keys, problem) in zip(dirty, pages):

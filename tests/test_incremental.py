@@ -271,35 +271,40 @@ class Editor:
         path.unlink()
         return f"delete {path.name}"
 
+    @staticmethod
+    def set_line(path: Path, key: str, line: str) -> None:
+        """Replaces the first line that starts with `key`."""
+        lines = path.read_text().split("\n")
+        for i, old in enumerate(lines):
+            if old.startswith(key):
+                lines[i] = line
+                break
+        path.write_text("\n".join(lines))
+
     def summary(self) -> str:
         sheet = self.rng.choice(self.entities())
-        lines = sheet.read_text().split("\n")
-        for i, line in enumerate(lines):
-            if line.startswith("summary:"):
-                lines[i] = f"summary: Summary revised {self.counter}."
-                break
-        sheet.write_text("\n".join(lines))
+        self.set_line(sheet, "summary:", f"summary: Summary revised {self.counter}.")
         return f"summary {sheet.name}"
 
-    def add_fact(self) -> str:
-        sheet = self.rng.choice(self.entities())
+    @staticmethod
+    def put_fact(sheet: Path, fact: str) -> None:
+        """Adds a fact (YAML lines) first in the sheet's facts."""
         text = sheet.read_text()
-        fact = f"  - claim: Revision\n    value: {self.counter}\n    date: 2021-08-{1 + self.rng.randrange(28):02d}\n    source: https://example.org/r{self.counter}\n"
-        if "\nfacts:" in text:
+        if "\nfacts:\n" in text:
             text = text.replace("\nfacts:\n", "\nfacts:\n" + fact, 1)
         else:
             text = text.rstrip("\n") + "\nfacts:\n" + fact
         sheet.write_text(text)
+
+    def add_fact(self) -> str:
+        sheet = self.rng.choice(self.entities())
+        self.put_fact(sheet, f"  - claim: Revision\n    value: {self.counter}\n    date: 2021-08-{1 + self.rng.randrange(28):02d}\n    source: https://example.org/r{self.counter}\n")
         return f"fact {sheet.name}"
 
     def rename(self) -> str:
         sheet = self.rng.choice(self.entities())
-        lines = sheet.read_text().split("\n")
-        for i, line in enumerate(lines):
-            if line.startswith("name:"):
-                lines[i] = f"name: {self.name_of(sheet)} Junior" if self.rng.random() < 0.5 else f"name: {self.name_of(sheet).removesuffix(' Junior')}"
-                break
-        sheet.write_text("\n".join(lines))
+        name = self.name_of(sheet)
+        self.set_line(sheet, "name:", f"name: {name} Junior" if self.rng.random() < 0.5 else f"name: {name.removesuffix(' Junior')}")
         return f"rename {sheet.name}"
 
     def add_entity(self) -> str:
@@ -324,13 +329,7 @@ class Editor:
 
     def retitle(self) -> str:
         path = self.rng.choice(self.articles())
-        text = path.read_text()
-        lines = text.split("\n")
-        for i, line in enumerate(lines):
-            if line.startswith("title:"):
-                lines[i] = f"title: Retitled report {self.counter}"
-                break
-        path.write_text("\n".join(lines))
+        self.set_line(path, "title:", f"title: Retitled report {self.counter}")
         return f"retitle {path.name}"
 
     def tag(self) -> str:
@@ -346,12 +345,7 @@ class Editor:
 
     def redate(self) -> str:
         path = self.rng.choice(self.articles())
-        lines = path.read_text().split("\n")
-        for i, line in enumerate(lines):
-            if line.startswith("date:"):
-                lines[i] = f"date: 2021-{self.rng.randrange(1, 13):02d}-{self.rng.randrange(1, 29):02d}"
-                break
-        path.write_text("\n".join(lines))
+        self.set_line(path, "date:", f"date: 2021-{self.rng.randrange(1, 13):02d}-{self.rng.randrange(1, 29):02d}")
         return f"redate {path.name}"
 
     def quotable(self, article: Path) -> list[str]:
@@ -372,13 +366,7 @@ class Editor:
             return self.body()
         quote = self.rng.choice(runs)
         sheet = self.rng.choice(self.entities())
-        text = sheet.read_text()
-        fact = f"  - claim: Cited\n    value: {self.counter}\n    date: 2021-08-{1 + self.rng.randrange(28):02d}\n    source: {article.stem}\n    quote: \"{quote}\"\n"
-        if "\nfacts:\n" in text:
-            text = text.replace("\nfacts:\n", "\nfacts:\n" + fact, 1)
-        else:
-            text = text.rstrip("\n") + "\nfacts:\n" + fact
-        sheet.write_text(text)
+        self.put_fact(sheet, f"  - claim: Cited\n    value: {self.counter}\n    date: 2021-08-{1 + self.rng.randrange(28):02d}\n    source: {article.stem}\n    quote: \"{quote}\"\n")
         if self.rng.random() < 0.3:
             # the quoted words change in the article: the quote no longer holds
             article.write_text(article.read_text().replace(quote, quote.upper(), 1))
