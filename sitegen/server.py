@@ -495,6 +495,8 @@ class Preview:
         # collection walks only what the next rebuild makes, not the whole
         # site's graph again (seconds at 10,000 articles, during which a
         # save would wait).
+        if finishing and self.save_waiting():
+            return  # the save first; what this slice left is collected after the next rebuild
         self.rebuilds += not finishing  # the slices that finish a save are not counted
         if self.rebuilds % FULL_COLLECTION_EVERY == 0 and not finishing:
             gc.unfreeze()  # now and then, cycles that died among the frozen are freed too
