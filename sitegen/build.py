@@ -309,8 +309,9 @@ class Builder:
 
     @property
     def deferred(self) -> bool:
-        """Whether the last render left pages or data files for the next one."""
-        return bool(self._deferred_pages or self._deferred_data)
+        """Whether the last render succeeded and left pages or data files for
+        the next one (after a failed render they wait for a good one)."""
+        return self._last is not None and bool(self._deferred_pages or self._deferred_data)
 
     def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None, defer: bool, budget: Callable[[], bool] | None) -> BuildResult:
         started = time.perf_counter()

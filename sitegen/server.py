@@ -477,6 +477,7 @@ class Preview:
                 write = write_output(self.out_dir, result.files, result.removed if self.built_once else None, self.manifest, durable=False)
                 self.manifest = write.manifest
                 self.built_once = True
+                # a page removed: any open page may have linked to it, so all reload
                 written = [*write.written, *write.removed] if not write.removed else None
                 self.report(time.perf_counter() - started, result.rendered, write, finishing)
             else:

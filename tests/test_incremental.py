@@ -49,6 +49,8 @@ class Session:
             return result
         # as `serve` does: the pages of what changed first, then the rest
         result = self.builder.render(changed=changed, defer=True)
+        # a failed build leaves nothing to finish, or serve would go round and round
+        assert not (result.errors and self.builder.deferred)
         if not result.errors:
             write_output(self.out, result.files, result.removed)
             while self.builder.deferred:  # one page at a time, as if another save could come in
