@@ -21,7 +21,7 @@ from watchdog.observers import Observer
 from sitegen.load import CONFIG_FILE, is_ignored_name
 
 WATCHED_FOLDERS = ("content", "templates", "static")
-QUIET_SECONDS = 0.01
+QUIET_SECONDS = 0.02
 """How long the files must be quiet before a batch is taken."""
 LONGEST_WAIT = 1.0
 """A batch is taken after this long even if events keep coming."""
