@@ -396,7 +396,9 @@ class Builder:
                 self._cards[1].pop(article_id, None)
         shaper = Shaper(graph, env) if self.once else RecordingShaper(graph, env, self._cards)
         previous_keys, previous_digests = self._page_keys, self._digests
-        if changes is None:
+        if self.once:
+            digests, changed_keys = {}, set()  # every page is rendered, and no later build compares
+        elif changes is None:
             digests = key_digests(graph, self.source_digests())
             changed_keys = {k for k, v in digests.items() if previous_digests.get(k) != v}
             changed_keys.update(set(previous_digests) - set(digests))
