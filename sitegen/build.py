@@ -8,6 +8,7 @@ never prints; callers get a `BuildResult` with the diagnostics.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import gc
 import os
@@ -28,9 +29,10 @@ from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
 from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
 from sitegen.parallel import map_shared
-from sitegen.search import add_search_index
+from sitegen.search import index_files
 from sitegen.render import PagePlan, Shaper, builtin_templates, make_environment, plan_pages
 from sitegen.validate import ReferenceChecker, assemble, file_id, revalidate
+from sitegen.yamldoc import YamlDoc
 from sitegen.write import OutputError, Staging, StagedFile, WriteResult, check_output_folder
 
 Progress = Callable[[str, int, int], None]
@@ -286,7 +288,7 @@ class Builder:
         report_unmentioned(graph, diagnostics)
         return BuildResult(diagnostics.sorted(), seconds=time.perf_counter() - started, graph=graph)
 
-    def render(self, progress: Progress | None = None, staging: Staging | None = None, changed: set[str] | None = None, defer: bool = False, budget: Callable[[], bool] | None = None) -> BuildResult:
+    def render(self, progress: Progress | None = None, staging: Staging | None = None, changed: set[str] | None = None, defer: bool = False, budget: Callable[[], bool] | None = None, extra: Callable[[Graph, Progress | None], dict[str, bytes]] | None = None) -> BuildResult:
         """Everything but committing the output: the output files as bytes, or the diagnostics.
 
         After the first call, only pages whose dependencies changed since the
@@ -303,9 +305,12 @@ class Builder:
         With a `budget` (asked between pages whether to go on), rendering
         stops once it says no, and the pages left wait for the next call too,
         so that a save never waits long behind them.
+
+        `extra` makes more output files from the linked graph (the search
+        index), before the pages; its files join `result.files`.
         """
         with gc_paused():
-            return self._render(progress, staging, changed, defer, budget)
+            return self._render(progress, staging, changed, defer, budget, extra)
 
     @property
     def deferred(self) -> bool:
@@ -313,7 +318,7 @@ class Builder:
         the next one (after a failed render they wait for a good one)."""
         return self._last is not None and bool(self._deferred_pages or self._deferred_data)
 
-    def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None, defer: bool, budget: Callable[[], bool] | None) -> BuildResult:
+    def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None, defer: bool, budget: Callable[[], bool] | None, extra: Callable[[Graph, Progress | None], dict[str, bytes]] | None) -> BuildResult:
         started = time.perf_counter()
         paths, listed, reparsed = self.refresh(changed)
         update = self.update(paths, reparsed)
@@ -326,7 +331,11 @@ class Builder:
         diagnostics = Diagnostics([d for problems in (update.file_problems, update.link_problems) for items in problems.values() for d in items])
         result = BuildResult([], graph=update.graph)
         if diagnostics.error_count == 0:
+            if self.once:
+                self.release_sources(update.graph)
+            made = extra(update.graph, progress) if extra is not None else {}
             result.files = self.render_files(update, diagnostics, progress, result, staging, defer, budget)
+            result.files.update(made)
         result.diagnostics = diagnostics.sorted()
         if result.errors:
             result.files, result.staged = {}, []
@@ -336,6 +345,26 @@ class Builder:
             self.commit_state(paths, update)
         result.seconds = time.perf_counter() - started
         return result
+
+    def release_sources(self, graph: Graph) -> None:
+        """Lets go of what only loading, checking and linking read: the
+        parses, the articles' Markdown, the positions of YAML nodes and the
+        folded text quotes were looked up in (about a third of what a build
+        holds). A one-time build renders from the graph alone, and its
+        workers fork from a smaller process.
+        """
+        self._parsed.clear()
+        self._models.clear()
+        self._listing = None
+        for article in graph.site.articles.values():
+            article.body = ""
+            article.doc = YamlDoc(article.doc.value)
+        for entity in graph.site.entities.values():
+            entity.doc = YamlDoc(entity.doc.value)
+        for text in graph.texts.values():
+            text.forget_folded()
+        gc.collect()
+        return_free_memory()
 
     def reusable_texts(self, site: Site) -> dict:
         """Linked bodies of the last build that are still valid: same body
@@ -598,6 +627,17 @@ def gc_paused():
             gc.enable()
 
 
+def return_free_memory() -> None:
+    """Hands memory freed inside the C heap back to the system (glibc keeps
+    it otherwise), so that it is neither counted nor copied by forked workers."""
+    try:
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
+
+
 def report_unmentioned(graph: Graph, diagnostics: Diagnostics) -> None:
     for entity in graph.site.entities.values():
         if entity.id not in graph.mentions:
@@ -640,8 +680,7 @@ def build(root: Path, out_dir: Path, base_url: str | None = None, drafts: bool =
         return BuildResult([_output_problem(out_dir, err)])
     result = BuildResult([])
     try:
-        result = Builder(root, base_url, drafts, once=True).render(progress, staging)
-        add_search_index(result, progress)
+        result = Builder(root, base_url, drafts, once=True).render(progress, staging, extra=index_files)
         if result.failed(strict):
             staging.discard()
             result.files, result.staged = {}, []

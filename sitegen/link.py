@@ -13,6 +13,7 @@ import bisect
 import datetime as dt
 import difflib
 import heapq
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -89,6 +90,10 @@ class ArticleText:
                 at += len(piece) + 1
             self._folded = (" ".join(pieces), starts)
         return self._folded
+
+    def forget_folded(self) -> None:
+        """Drops the folded text (made again when next asked for)."""
+        self._folded = None
 
 
 @dataclass
@@ -304,7 +309,7 @@ class BodyLinker:
                 container = token
             elif token.type == "paragraph_open":
                 anchors += 1
-                anchor = f"p-{anchors}"
+                anchor = sys.intern(f"p-{anchors}")  # the same few hundred in every article
                 target = container if token.hidden and container is not None else token
                 target.attrSet("id", anchor)
             elif token.type == "inline" and token.children is not None:

@@ -444,6 +444,20 @@ def search_files(graph, progress: Progress | None = None, parallel: bool | None 
     return files
 
 
+def index_files(graph, progress: Progress | None = None, parallel: bool | None = None) -> dict[str, bytes]:
+    """The search index of a linked site (see `search_files`), or nothing
+    when the site turns search off."""
+    if not graph.site.config.search:
+        return {}
+    enabled = gc.isenabled()
+    gc.disable()  # millions of small objects next to a large graph: the collector would only walk it
+    try:
+        return search_files(graph, progress, parallel)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def add_search_index(result, progress: Progress | None = None) -> None:
     """Adds the search index to a rendered `BuildResult` (in place).
 
@@ -453,12 +467,4 @@ def add_search_index(result, progress: Progress | None = None) -> None:
     """
     if result.graph is None or result.errors:
         return
-    if not result.graph.site.config.search:
-        return
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small objects next to a large graph: the collector would only walk it
-    try:
-        result.files.update(search_files(result.graph, progress))
-    finally:
-        if enabled:
-            gc.enable()
+    result.files.update(index_files(result.graph, progress))

@@ -26,9 +26,11 @@ def timeline_entries(shaper: "Shaper", only: str | None = None) -> list[dict]:
     def add(day: dt.date, lane: str, title: str, url: str, detail: str, end: dt.date | None = None) -> None:
         rows.append((day, lane, title, url, detail, end))
 
-    events = [e for e in site.entities.values() if e.kind == "events"]
-    if only is not None:
-        events = [e for e in events if e.id == only or only in e.relations.get("part_of", [])]
+    if only is None:
+        events = [e for e in site.entities.values() if e.kind == "events"]
+    else:  # the event and its parts, which its relations name (not every event of the site)
+        near = (site.entities.get(entity_id) for entity_id in dict.fromkeys([only, *(r.other for r in graph.relations.get(only, ()))]))
+        events = [e for e in near if e is not None and e.kind == "events" and (e.id == only or only in e.relations.get("part_of", []))]
     for event in events:
         start = event.attributes.get("date") or event.attributes.get("start")
         if start is not None:

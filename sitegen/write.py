@@ -64,7 +64,9 @@ def check_output_folder(site_root: Path, out_dir: Path) -> None:
     """Refuse an output folder that is, contains or lies inside the site's sources,
     or that holds files sitegen did not make."""
     reason = unsafe_target(site_root, out_dir)
-    if reason is None and out_dir.is_dir() and not (out_dir / MANIFEST).exists() and not (out_dir / JOURNAL).exists() and any(out_dir.iterdir()):
+    # A staging folder alone is what a first build that was killed leaves.
+    made_by_sitegen = any((out_dir / name).exists() for name in (MANIFEST, JOURNAL, STAGING))
+    if reason is None and out_dir.is_dir() and not made_by_sitegen and any(out_dir.iterdir()):
         reason = "the folder is not empty and was not made by sitegen"
     if reason is not None:
         raise OutputError(f"refusing to write to {out_dir}: {reason}")
