@@ -402,7 +402,10 @@ class Builder:
             if base.is_dir():
                 for path in sorted(base.rglob("*")):
                     if path.is_file():
-                        entries.append((str(path), _sha(path.read_bytes())))
+                        try:
+                            entries.append((str(path), _sha(path.read_bytes())))
+                        except FileNotFoundError:
+                            continue  # deleted since the folder was listed; its deletion brings another rebuild
         return tuple(entries)
 
     def render_files(self, update: _Update, diagnostics: Diagnostics, progress: Progress | None, result: "BuildResult", staging: Staging | None = None, defer: bool = False, budget: Callable[[], bool] | None = None) -> dict[str, bytes]:
