@@ -184,9 +184,13 @@ def update_digests(graph: Graph, changes: LinkChanges, source_digests: dict[str,
         parts.add("tags")
     if any(len(graph.mentions.get(e, ())) != len(previous_graph.mentions.get(e, ())) for e in changes.mentioned):
         parts.add("counts")
-    if any(previous.get(key) != value for key, value in fresh.items() if key.startswith("entity:") or key.startswith("card:") and key[5:] in graph.site.articles):
-        parts.add("timeline")
+    timeline_inputs = sorted((key, value) for key, value in fresh.items() if previous.get(key) != value and (key.startswith("entity:") or key.startswith("card:") and key[5:] in graph.site.articles))
     fresh.update(site_digests(graph, source_digests, digests, frozenset(parts)))
+    if timeline_inputs and "timeline" not in fresh:
+        # What the timeline is made of changed: a digest chained from the last
+        # one and the changed inputs is enough to render it again, and spares
+        # hashing every card and sheet of the site at each save.
+        fresh["timeline"] = hash((previous.get("timeline"), tuple(timeline_inputs)))
     digests.update(fresh)
     # Keys made per citation or per tag may be gone.
     gone = {
