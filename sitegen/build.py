@@ -348,19 +348,20 @@ class Builder:
 
     def release_sources(self, graph: Graph) -> None:
         """Lets go of what only loading, checking and linking read: the
-        parses, the articles' Markdown, the positions of YAML nodes and the
-        folded text quotes were looked up in (about a third of what a build
-        holds). A one-time build renders from the graph alone, and its
+        parses, the articles' Markdown, the positions of YAML nodes, the
+        folded text quotes were looked up in and the link stage's indexes
+        (about a third of what a build holds). A one-time build renders from the graph alone, and its
         workers fork from a smaller process.
         """
         self._parsed.clear()
         self._models.clear()
         self._listing = None
+        self._link_memo = LinkMemo()  # the indexes and counts a later update would start from
         for article in graph.site.articles.values():
             article.body = ""
-            article.doc = YamlDoc(article.doc.value)
+            article.doc = YamlDoc(None)
         for entity in graph.site.entities.values():
-            entity.doc = YamlDoc(entity.doc.value)
+            entity.doc = YamlDoc(None)
         for text in graph.texts.values():
             text.forget_folded()
         gc.collect()

@@ -41,7 +41,7 @@ RELATION_LABELS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)  # slots: one per paragraph, hundreds of thousands in a large site
 class Passage:
     """A block of article text that a fact can cite."""
 
@@ -96,7 +96,7 @@ class ArticleText:
         self._folded = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     """An article that mentions an entity, with the sentence that does."""
 
@@ -106,7 +106,7 @@ class Mention:
     anchor: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceCheck:
     """What became of one source of one fact."""
 
@@ -128,7 +128,7 @@ class ClaimSeries:
     """Keys of the facts that conflict with another fact of the series."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Relation:
     """A link between two entities, seen from one of them."""
 
@@ -136,7 +136,7 @@ class Relation:
     other: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Citation:
     """A fact citing an article, seen from the article."""
 
