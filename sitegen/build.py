@@ -30,7 +30,7 @@ from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
 from sitegen.parallel import map_shared
 from sitegen.search import index_files
-from sitegen.render import PagePlan, Shaper, builtin_templates, make_environment, plan_pages
+from sitegen.render import PagePlan, Shaper, builtin_templates, keep_shown_passages, make_environment, plan_pages
 from sitegen.validate import ReferenceChecker, assemble, file_id, revalidate
 from sitegen.yamldoc import YamlDoc
 from sitegen.write import OutputError, Staging, StagedFile, WriteResult, check_output_folder
@@ -334,6 +334,9 @@ class Builder:
             if self.once:
                 self.release_sources(update.graph)
             made = extra(update.graph, progress) if extra is not None else {}
+            if self.once:
+                keep_shown_passages(update.graph)
+                return_free_memory()
             result.files = self.render_files(update, diagnostics, progress, result, staging, defer, budget)
             result.files.update(made)
         result.diagnostics = diagnostics.sorted()

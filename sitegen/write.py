@@ -222,6 +222,8 @@ class Staging:
             self.manifest = manifest
             self.folder = out_dir / STAGING
             self.folder.mkdir(exist_ok=True)
+            self._folders: set[str] = set()
+            """Folders of the staging folder made so far (by this process)."""
         except OSError as err:
             raise OutputError(_io_message(err, err.filename or out_dir)) from None
 
@@ -231,13 +233,12 @@ class Staging:
         if self.manifest.get(_safe_relative(rel)) == sha and os.path.isfile(os.path.join(self.out_dir, rel)):
             return StagedFile(rel, sha, False)
         path = os.path.join(self.folder, rel)
+        folder = os.path.dirname(path)
         try:
-            try:
-                handle = open(path, "wb")
-            except FileNotFoundError:  # the first file of its folder
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                handle = open(path, "wb")
-            with handle:
+            if folder not in self._folders:  # asked once per folder: most pages have a folder of their own
+                os.makedirs(folder, exist_ok=True)
+                self._folders.add(folder)
+            with open(path, "wb") as handle:
                 handle.write(data)
         except OSError as err:
             raise OutputError(_io_message(err, self.out_dir / rel)) from None

@@ -284,3 +284,39 @@ def test_a_corrupt_or_foreign_cache_is_ignored(tmp_path):
         record.write_text(garbage)
         run = sitegen("build", site, "-o", out)
         assert run.code == 0 and "up to date" not in run.stdout, garbage
+
+
+@pytest.mark.parametrize("site_name", ["example", "tracker"])
+def test_a_one_time_build_makes_what_a_kept_builder_makes(tmp_path, site_name):
+    # `sitegen build` lets go of sources, indexes and unshown passages before
+    # rendering; `serve` keeps them all. Their output must be the same.
+    from sitegen.build import Builder
+    from sitegen.search import add_search_index
+    from sitegen.write import MANIFEST, write_output
+
+    if site_name == "example":
+        site = copy_example(tmp_path / "site")
+    else:
+        site = Path(shutil.copytree(REPO / "tests/sites/tracker", tmp_path / "site"))
+    once = tmp_path / "once"
+    assert sitegen("build", site, "-o", once, "-q").code in (0, 1)
+    result = Builder(site).render()
+    add_search_index(result)
+    kept = tmp_path / "kept"
+    write_output(kept, result.files)
+    a = {k: v for k, v in tree_hashes(once).items() if k != MANIFEST}
+    b = {k: v for k, v in tree_hashes(kept).items() if k != MANIFEST}
+    assert len(a) > 20
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
+
+
+def test_a_killed_first_build_leaves_a_folder_the_next_build_takes(tmp_path):
+    site = copy_example(tmp_path / "site")
+    out = tmp_path / "out"
+    (out / ".sitegen-staging/articles/x").mkdir(parents=True)
+    (out / ".sitegen-staging/articles/x/index.html").write_text("half", encoding="utf-8")
+    run = sitegen("build", site, "-o", out, "-q")
+    assert run.code == 0, run.stderr
+    assert not (out / ".sitegen-staging").exists()
+    assert (out / "index.html").is_file()
