@@ -352,9 +352,9 @@ class Builder:
     def release_sources(self, graph: Graph) -> None:
         """Lets go of what only loading, checking and linking read: the
         parses, the articles' Markdown, the positions of YAML nodes, the
-        folded text quotes were looked up in and the link stage's indexes
-        (about a third of what a build holds). A one-time build renders from the graph alone, and its
-        workers fork from a smaller process.
+        folded text quotes were looked up in and the link stage's indexes.
+        A one-time build renders from the graph alone, and its workers fork
+        from a smaller process.
         """
         self._parsed.clear()
         self._models.clear()

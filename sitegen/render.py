@@ -747,8 +747,9 @@ def keep_shown_passages(graph: Graph) -> None:
     """Empties the text of every passage no page shows, keeping the places
     of the others (`first_mentions` still points into the lists): the pages
     show an article's first passage (as its summary, when it has none of its
-    own) and the passages facts cite. For a build that made its search
-    index already and renders once: it is most of what the graph holds."""
+    own) and the passages facts cite. For a build that renders once and
+    has made its search index: the text of the others is a large share of
+    what the graph holds."""
     cited: dict[str, set[str]] = {}
     for checks in graph.checks.values():
         for check in checks:
