@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import html
 import ipaddress
+import itertools
 import json
 import mimetypes
 import posixpath
@@ -410,6 +411,14 @@ def format_errors(diagnostics: list[Diagnostic]) -> list[str]:
 FINISHING_SECONDS = 0.1
 """How long the preview renders pages a save left for later before it
 publishes them; it stops sooner when another save comes in."""
+FINISHING_PAGES = 30
+"""At most this many pages go out together: a save that comes in waits
+for them to be written, and on a slow disk writing a page can take as
+long as rendering it."""
+READERS_FIRST_SECONDS = 0.05
+"""How long the pages a save left wait after its own pages are published:
+rendering them holds the interpreter, which would slow the answers to the
+browsers that reload."""
 FULL_COLLECTION_EVERY = 25
 """Rebuilds between two collections that walk everything the preview holds."""
 
@@ -460,7 +469,8 @@ class Preview:
         written: list[str] | None = []
         try:
             deadline = started + FINISHING_SECONDS
-            budget = (lambda: time.perf_counter() < deadline and not self.save_waiting()) if finishing else None
+            more = itertools.count(1)  # asked before each page but the first
+            budget = (lambda: next(more) < FINISHING_PAGES and time.perf_counter() < deadline and not self.save_waiting()) if finishing else None
             result = self.builder.render(changed=paths, defer=defer and self.built_once, budget=budget)
             if not self.built_once:
                 # The search index is made from the whole site, so only at the
@@ -534,10 +544,14 @@ def serve(root: Path, args) -> int:
         print(f"serving {root} at {url} (Ctrl-C to stop)", flush=True)
         if getattr(args, "open", False):
             webbrowser.open(url)
+        batch: set[str] | None = set()
         while True:
             # The pages of what was saved are shown first; the pages that list
             # it follow unless another save comes first (then they go with it).
-            batch = watcher.next_batch(stop, wait=not preview.builder.deferred)
+            # They start a moment after a save's pages are out, so that the
+            # browsers reloading those are not answered behind them.
+            patience = READERS_FIRST_SECONDS if batch else 0.0
+            batch = watcher.next_batch(stop, wait=not preview.builder.deferred, patience=patience)
             if batch is None:
                 break
             preview.rebuild(batch, defer=bool(batch))

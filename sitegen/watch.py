@@ -100,16 +100,19 @@ class ChangeWatcher:
         with self._condition:
             return bool(self._pending)
 
-    def next_batch(self, stop: threading.Event, wait: bool = True) -> set[str] | None:
+    def next_batch(self, stop: threading.Event, wait: bool = True, patience: float = 0.0) -> set[str] | None:
         """Blocks until changes arrive and settle; None once `stop` is set.
-        Without `wait`, an empty batch when no change has arrived."""
+        Without `wait`, an empty batch when no change has arrived within
+        `patience` seconds."""
+        give_up = time.monotonic() + patience
         with self._condition:
             while not self._pending:
                 if stop.is_set():
                     return None
-                if not wait:
+                left = give_up - time.monotonic()
+                if not wait and left <= 0:
                     return set()
-                self._condition.wait(timeout=0.2)
+                self._condition.wait(timeout=0.2 if wait else left)
             first = time.monotonic()
             while True:
                 quiet_for = time.monotonic() - self._last_event

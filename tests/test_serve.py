@@ -340,3 +340,26 @@ def test_browser_reloads_on_save_and_shows_the_overlay(served, browser):  # noqa
         overlay.wait_for(state="detached", timeout=20000)
     finally:
         page.context.close()
+
+
+def test_the_watcher_waits_its_patience_for_a_save_then_gives_an_empty_batch(tmp_path):
+    from sitegen.watch import ChangeWatcher
+
+    (tmp_path / "content/articles").mkdir(parents=True)
+    watcher = ChangeWatcher(tmp_path)
+    watcher.start()
+    stop = threading.Event()
+    try:
+        started = time.monotonic()
+        assert watcher.next_batch(stop, wait=False, patience=0.3) == set()
+        assert time.monotonic() - started >= 0.29
+        assert watcher.next_batch(stop, wait=False) == set()  # no patience: at once
+        timer = threading.Timer(0.1, lambda: (tmp_path / "content/articles/a.md").write_text("---\ntitle: A\n---\n"))
+        timer.start()
+        started = time.monotonic()
+        assert watcher.next_batch(stop, wait=False, patience=5.0) == {"content/articles/a.md"}
+        assert time.monotonic() - started < 4.0
+        timer.join()
+    finally:
+        stop.set()
+        watcher.stop()
