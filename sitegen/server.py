@@ -434,6 +434,8 @@ class Preview:
         self.log = log
         self.built_once = False
         self.rebuilds = 0
+        self.full_collection_at = FULL_COLLECTION_EVERY
+        """The count of rebuilds at which the next collection walks everything."""
         self.reported: set[Diagnostic] = set()
         """The diagnostics of the last rebuild."""
         self.manifest: dict[str, str] | None = None
@@ -508,9 +510,13 @@ class Preview:
         # save would wait).
         if finishing and self.save_waiting():
             return  # the save first; what this slice left is collected after the next rebuild
-        self.rebuilds += not finishing  # the slices that finish a save are not counted
-        if self.rebuilds % FULL_COLLECTION_EVERY == 0 and not finishing:
+        if not finishing:  # the slices that finish a save are not counted
+            self.rebuilds += 1
+            if self.builder.deferred:
+                return  # browsers are reloading the save's pages: the slices that follow collect
+        if self.rebuilds >= self.full_collection_at:
             gc.unfreeze()  # now and then, cycles that died among the frozen are freed too
+            self.full_collection_at = self.rebuilds + FULL_COLLECTION_EVERY
         gc.collect()
         gc.freeze()
 
