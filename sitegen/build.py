@@ -638,9 +638,8 @@ def return_free_memory() -> None:
     """Hands memory freed inside the C heap back to the system (glibc keeps
     it otherwise), so that it is neither counted nor copied by forked workers."""
     try:
-        libc = ctypes.CDLL(None)
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):  # not glibc (or no C library to open by that name)
         return
     trim(0)
 
