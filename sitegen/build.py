@@ -334,7 +334,7 @@ class Builder:
             if self.once:
                 self.release_sources(update.graph)
             made = extra(update.graph, progress) if extra is not None else {}
-            if self.once:
+            if self.once:  # the search index read every passage; the pages show only some
                 keep_shown_passages(update.graph)
                 return_free_memory()
             result.files = self.render_files(update, diagnostics, progress, result, staging, defer, budget)
@@ -367,7 +367,6 @@ class Builder:
             entity.doc = YamlDoc(None)
         for text in graph.texts.values():
             text.forget_folded()
-        gc.collect()
         return_free_memory()
 
     def reusable_texts(self, site: Site) -> dict:
