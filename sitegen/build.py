@@ -7,10 +7,7 @@ never prints; callers get a `BuildResult` with the diagnostics.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import dataclasses
-import gc
 import os
 import sys
 import time
@@ -26,6 +23,7 @@ from sitegen.data import facts_json, graph_json
 from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Position, by_path
 from sitegen.deps import RecordingShaper, key_digests, update_digests
 from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
+from sitegen.memory import gc_paused, return_free_memory
 from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
 from sitegen.parallel import map_shared
@@ -615,34 +613,6 @@ def _read_source(shared: tuple[Path, dict[str, str]], rel: str) -> _Parsed:
     return _Parsed(source, diagnostics.items, stat.st_mtime_ns, stat.st_size)
 
 
-@contextlib.contextmanager
-def gc_paused():
-    """Pauses Python's cycle collector for the length of a build.
-
-    A build makes millions of short-lived objects while holding a large
-    graph; the collector would walk that graph again and again (half the
-    time of a rebuild at 10,000 articles). Callers with time to spare, like
-    the dev server after it has answered, collect afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def return_free_memory() -> None:
-    """Hands memory freed inside the C heap back to the system (glibc keeps
-    it otherwise), so that it is neither counted nor copied by forked workers."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError, TypeError):  # not glibc (or no C library to open by that name)
-        return
-    trim(0)
-
-
 def report_unmentioned(graph: Graph, diagnostics: Diagnostics) -> None:
     for entity in graph.site.entities.values():
         if entity.id not in graph.mentions:
@@ -667,6 +637,11 @@ def build(root: Path, out_dir: Path, base_url: str | None = None, drafts: bool =
     into the same, untouched output folder, it reports that build's
     diagnostics and does nothing else.
     """
+    with gc_paused():  # to the end: writing and recording the output make objects beside the whole graph too
+        return _build(root, out_dir, base_url, drafts, strict, progress)
+
+
+def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict: bool, progress: Progress | None) -> BuildResult:
     started = time.perf_counter()
     try:
         check_output_folder(root, out_dir)

@@ -69,7 +69,6 @@ and batch, and go straight to their JSON text.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import html
 import re
 import unicodedata
@@ -79,6 +78,7 @@ from itertools import islice, repeat
 from operator import and_, sub
 from typing import Callable, Iterator
 
+from sitegen.memory import gc_paused
 from sitegen.parallel import map_shared
 
 INDEX_DIR = "search"
@@ -449,13 +449,8 @@ def index_files(graph, progress: Progress | None = None, parallel: bool | None =
     when the site turns search off."""
     if not graph.site.config.search:
         return {}
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small objects next to a large graph: the collector would only walk it
-    try:
+    with gc_paused():  # millions of small objects next to a large graph: the collector would only walk it
         return search_files(graph, progress, parallel)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def add_search_index(result, progress: Progress | None = None) -> None:
