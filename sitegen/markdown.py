@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import mdTrim
+from markdown_it.rules_core import block as parse_blocks
+from markdown_it.rules_core.state_core import StateCore
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 
@@ -46,6 +50,60 @@ def is_safe_link(url: str) -> bool:
     return scheme is None or scheme.group(1).lower() in LINK_SCHEMES
 
 
+_NOT_IN_PLAIN_PARAGRAPH = re.compile(r"[ \t#>*+\-=_`~<|:]|\d{1,9}[.)]")
+"""How a line starts that may open or end a block other than a paragraph
+(indented code, headings, quotes, lists, rules, setext underlines, fences,
+HTML, the delimiter row that makes the line above a table's head), or
+lazily continue one."""
+_ATX_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
+
+
+def _blocks(state: StateCore) -> None:
+    """The block stage of parsing, with a short way for the common body:
+    paragraphs of plain lines and `#` headings, which make the same tokens
+    as markdown-it's block rules for a fraction of the time (each line
+    there is tried against every rule). Anything else goes to those rules."""
+    if state.inlineMode or not _plain_blocks(state):
+        parse_blocks(state)
+
+
+def _plain_blocks(state: StateCore) -> bool:
+    src = state.src
+    if "]:" in src:  # a link reference definition may be in it
+        return False
+    lines = src.split("\n")
+    tokens: list[Token] = []
+    start = None
+    for number, line in enumerate(lines):
+        if not line.strip(" \t"):
+            if start is not None:
+                tokens += _paragraph(lines, start, number)
+                start = None
+        elif _ATX_HEADING.match(line):  # one line, and it ends a paragraph
+            if start is not None:
+                tokens += _paragraph(lines, start, number)
+                start = None
+            heading: list[Token] = []
+            state.md.block.parse(line, state.md, state.env, heading)
+            for token in heading:
+                token.map = [number, number + 1] if token.map else None
+            tokens += heading
+        elif _NOT_IN_PLAIN_PARAGRAPH.match(line):
+            return False
+        elif start is None:
+            start = number
+    if start is not None:
+        tokens += _paragraph(lines, start, len(lines))
+    state.tokens.extend(tokens)
+    return True
+
+
+def _paragraph(lines: list[str], start: int, end: int) -> tuple[Token, Token, Token]:
+    """The tokens markdown-it's paragraph rule makes for lines start..end-1."""
+    inline = Token("inline", "", 0, map=[start, end], level=1, children=[], content=mdTrim("\n".join(lines[start:end])), block=True)
+    return (Token("paragraph_open", "p", 1, map=[start, end], block=True), inline, Token("paragraph_close", "p", -1, block=True))
+
+
 def make_markdown(raw_html: bool = False) -> MarkdownIt:
     """The parser for article bodies, pages and descriptions.
 
@@ -57,6 +115,7 @@ def make_markdown(raw_html: bool = False) -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.core.ruler.at("block", _blocks)
     return md
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import sitegen, write_site
@@ -429,6 +429,74 @@ def test_quote_excerpt_pattern_agrees_with_the_character_walk(text, data):
 
 
 MARKDOWN_ALPHABET = "ab Z09.)#=+-*_`\\[]<>&!~|\"' \t\n\u00a0é^:/("
+
+
+def markdown_it_alone():
+    """sitegen's parser with markdown-it's own block stage, for comparison."""
+    from markdown_it.rules_core import block
+
+    from sitegen.markdown import make_markdown
+
+    md = make_markdown()
+    md.core.ruler.at("block", block)
+    return md
+
+
+def assert_parsed_alike(fast, alone, body: str) -> None:
+    assert [t.as_dict() for t in fast.parse(body, {})] == [t.as_dict() for t in alone.parse(body, {})], repr(body)
+    assert fast.render(body) == alone.render(body), repr(body)
+
+
+# Lines of a body: mostly prose (with wikilinks, pipes, emphasis, breaks),
+# now and then anything a line can start with.
+PROSE_PIECE = st.sampled_from(["Word and more", "text", "[[x]]", "[[a|b]]", "a|b", "*em*", "`c`", "&amp;", "\\", "^[n]", "[^1]", "[l](u)", "\u00a0", "\f", "  ", "\t", "x#", "2021 was"])
+ANY_PIECE = st.sampled_from(["", " ", "    ", "\t", "#", "## x ##", "####### ", "#x", ">", "- ", "* ", "+ ", "1. ", "2) ", "---", "***", "___", "===", "```", "~~~", "<div>", "[a]: /u", "[^1]: n", "|", ":-|-:", "|-", "-|", ":-", "\r", "\0"])
+BODY_LINE = st.lists(st.one_of(PROSE_PIECE, PROSE_PIECE, PROSE_PIECE, ANY_PIECE), max_size=4).map("".join)
+
+
+SHORTCUT_EDGES = [
+    "a | b\n:-|-:\nc | d", "Text\na | b\n|---|---|\n", "x\n- - -", "Head\n===\n", "Head\n---", "p\n    code\n\n    code",
+    "[a]: /u\n\n[b][a]", "[[a|b]]\n\n[^1]\n\n[^1]: note", "p\n1) item", "p\n2. item", "# h #\ntext\n## ##", "#hashtag\n\ntext",
+    "  lead\n", "\ttab", "\f\ntext\f", "text  \nbreak\\\nend", "> q\nlazy", "```\n\ncode\n```", "<div>\n\n</div>", "~~~\n",
+]
+
+
+def example_each(bodies):
+    def apply(test):
+        for body in bodies:
+            test = example(body, "")(test)
+        return test
+
+    return apply
+
+
+@examples(1500)
+@given(st.lists(BODY_LINE, max_size=8).map("\n".join), st.sampled_from(["", "\n", "\n\n"]))
+@example_each(SHORTCUT_EDGES)
+def test_block_shortcut_parses_as_markdown_it_does(lines, end):
+    """Bodies of plain paragraphs and headings skip markdown-it's block
+    rules; whatever the body, the tokens and the HTML are markdown-it's."""
+    from sitegen.markdown import make_markdown
+
+    assert_parsed_alike(make_markdown(), markdown_it_alone(), lines + end)
+
+
+REAL_BODIES = [Path(__file__).parent / "sites", Path(__file__).parents[1] / "content", Path(__file__).parents[2] / "shared" / "realnews" / "content"]
+
+
+def test_block_shortcut_parses_real_bodies_as_markdown_it_does():
+    """The same over every article of the test sites, the example site and
+    the real news articles, nearly all of which take the short way."""
+    from sitegen.markdown import _plain_blocks, make_markdown
+    from markdown_it.rules_core.state_core import StateCore
+
+    fast, alone = make_markdown(), markdown_it_alone()
+    bodies = [path.read_text("utf-8").partition("\n---\n")[2] for folder in REAL_BODIES for path in sorted(folder.glob("**/*.md"))]
+    assert len(bodies) > 20
+    short = sum(_plain_blocks(StateCore(body, fast, {})) for body in bodies)
+    assert short > len(bodies) // 2
+    for body in bodies:
+        assert_parsed_alike(fast, alone, body)
 
 
 @examples(1500)
