@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import defaultdict
 
-from sitegen.diagnostics import Diagnostics, Position, did_you_mean
+from sitegen.diagnostics import Diagnostic, Diagnostics, Position, did_you_mean
 from sitegen.load import SourceDoc
 from sitegen.model import (
     KIND_SINGULAR,
@@ -242,13 +242,20 @@ def build_page(source: SourceDoc, diagnostics: Diagnostics) -> Page | None:
     )
 
 
+def file_model(source: SourceDoc) -> tuple[Article | Entity | Page | None, list[Diagnostic]]:
+    """The model object of a loaded article, free page or fact sheet, and
+    the problems found in the file alone (what `assemble` keeps per file)."""
+    local = Diagnostics()
+    builder = {"article": build_article, "page": build_page}.get(source.role, build_entity)
+    return builder(source, local), local.items
+
+
 def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, drafts: bool = False, models: dict | None = None) -> Site:
     """Builds the site model from parsed files and checks cross-file rules.
 
     `models` keeps each file's model object between builds, keyed by path and
     content digest, so unchanged files are not validated again.
     """
-    builders = {"article": build_article, "page": build_page}
     models = {} if models is None else models
     used: set[tuple[str, str]] = set()
 
@@ -256,8 +263,7 @@ def assemble(root: str, sources: list[SourceDoc], diagnostics: Diagnostics, draf
         key = (source.rel_path, source.digest)
         used.add(key)
         if key not in models:
-            local = Diagnostics()
-            models[key] = (builders.get(source.role, build_entity)(source, local), local.items)
+            models[key] = file_model(source)
         model, problems = models[key]
         diagnostics.extend(problems)
         return model
@@ -327,9 +333,7 @@ def revalidate(source: SourceDoc, previous: Article | Entity, models: dict, diag
         return None
     key = (source.rel_path, source.digest)
     if key not in models:
-        local = Diagnostics()
-        builder = build_article if source.role == "article" else build_entity
-        models[key] = (builder(source, local), local.items)
+        models[key] = file_model(source)
     model, problems = models[key]
     diagnostics.extend(problems)
     if model is None or type(model) is not type(previous) or model.id != previous.id:
