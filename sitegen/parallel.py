@@ -20,6 +20,8 @@ import threading
 import traceback
 from typing import Any, Callable, Iterable, Sequence
 
+from sitegen.memory import return_free_memory
+
 MIN_ITEMS = 400
 """Below this many items a job runs in the calling process."""
 CHUNKS_PER_PROCESS = 8
@@ -46,7 +48,7 @@ def _work(function: Callable[[Any, Any], Any], shared: Any, chunks: Sequence[Seq
             number = tasks.get()
             if number is None:
                 break
-            answers.put((number, [function(shared, item) for item in chunks[number]], None))
+            answers.put((number, _run_chunk(function, shared, chunks[number]), None))
     except BaseException as err:  # reported to the parent, which raises it
         err.add_note("raised in a worker process:\n" + "".join(traceback.format_exception(err)).rstrip())
         answers.put((None, None, _picklable(err)))
@@ -55,6 +57,15 @@ def _work(function: Callable[[Any, Any], Any], shared: Any, chunks: Sequence[Seq
     finally:
         answers.close()
         answers.join_thread()
+
+
+def _run_chunk(function: Callable[[Any, Any], Any], shared: Any, chunk: Sequence[Any]) -> list[Any]:
+    results = [function(shared, item) for item in chunk]
+    # What the chunk freed goes back to the system before the next chunk
+    # reuses it: a page written to again would be copied from the other
+    # process (they share what they had before the fork) or kept by this one.
+    return_free_memory()
+    return results
 
 
 def _picklable(err: BaseException) -> BaseException:
@@ -137,7 +148,7 @@ def map_shared(
             number = tasks.get()
             if number is None:
                 break
-            record(number, [function(shared, item) for item in chunks[number]])
+            record(number, _run_chunk(function, shared, chunks[number]))
         collector.join()
     finally:
         for worker in workers:
