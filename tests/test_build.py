@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -307,6 +308,25 @@ def test_a_one_time_build_makes_what_a_kept_builder_makes(tmp_path, site_name):
     a = {k: v for k, v in tree_hashes(once).items() if k != MANIFEST}
     b = {k: v for k, v in tree_hashes(kept).items() if k != MANIFEST}
     assert len(a) > 20
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2 or shutil.which("taskset") is None, reason="needs two cores and taskset")
+def test_a_build_on_every_core_makes_what_one_core_makes(tmp_path):
+    # From a few hundred articles on, parsing, linking, the search index and
+    # the pages are shared out among worker processes, and what they make
+    # travels back pickled; on one core it is all made in the build's own.
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, str(REPO / "bench/generate.py"), str(site), "--articles", "2100", "-q"], check=True, timeout=300)
+    every, one = tmp_path / "every", tmp_path / "one"
+    on_every = sitegen("build", site, "-o", every, "-q")
+    core = str(min(os.sched_getaffinity(0)))
+    on_one = subprocess.run(["taskset", "-c", core, sys.executable, "-m", "sitegen", "build", str(site), "-o", str(one), "-q"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert on_every.code == on_one.returncode == 0, on_one.stderr
+    assert on_every.stderr == on_one.stderr
+    a, b = tree_hashes(every), tree_hashes(one)
+    assert len(a) > 2800
     assert a.keys() == b.keys()
     assert [k for k in a if a[k] != b[k]] == []
 
