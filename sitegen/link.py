@@ -974,7 +974,7 @@ class RelatedRanking:
             for b in entity_ids:
                 if a != b:
                     counter[b] += step
-                    if counter[b] == 0:
+                    if step < 0 and counter[b] == 0:
                         del counter[b]
             if self._naming[a] == 0:
                 del self._naming[a], self._shared[a]

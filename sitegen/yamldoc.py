@@ -23,8 +23,9 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 PathKey = tuple  # ("facts", 0, "quote") addresses a node in a document
 
+_STR_TAG = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = {
-    "tag:yaml.org,2002:str",
+    _STR_TAG,
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool",
@@ -268,8 +269,23 @@ class _Converter:
         return result
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STR_TAG:  # most values: what the constructor would return, without its dispatch
+            value = node.value
+        else:
+            value = self.construct(node)
+        if isinstance(value, str):
+            bad = BAD_CHARACTER.search(value)
+            if bad:
+                raise YamlError(
+                    f"character {describe_character(bad.group())} is not allowed in a value; delete it",
+                    *self.mark(node),
+                    "yaml.character",
+                )
+        return value
+
+    def construct(self, node: yaml.ScalarNode) -> Any:
         try:
-            value = self.constructor.construct_object(node, deep=True)
+            return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError, ArithmeticError, LookupError, AttributeError, TypeError) as err:
             # (PyYAML's constructors fail in many ways on odd explicit tags: `!!bool maybe`, `!!timestamp`)
             if node.tag == "tag:yaml.org,2002:timestamp" and not node.style:
@@ -284,12 +300,3 @@ class _Converter:
                 shown = node.value if len(node.value) <= 60 else node.value[:57] + "..."
                 problem = f"'{shown}' is not a valid {_TAG_NAMES.get(kind, kind)}"
             raise YamlError(f"invalid value: {problem}", *self.mark(node), "yaml.value") from None
-        if isinstance(value, str):
-            bad = BAD_CHARACTER.search(value)
-            if bad:
-                raise YamlError(
-                    f"character {describe_character(bad.group())} is not allowed in a value; delete it",
-                    *self.mark(node),
-                    "yaml.character",
-                )
-        return value
