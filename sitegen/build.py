@@ -465,8 +465,17 @@ class Builder:
         report = (lambda done, total: progress("rendering", done, total)) if progress else None
         rendered = []
         shared = (self, shaper, plans, staging)
+        made: dict[str, bytes] = {}
+
+        def make_data_files() -> None:
+            made.update(self.data_files(graph, changed_keys, defer or bool(self._deferred_pages)))
+            made.update(self.asset_files(diagnostics))
+
         if budget is None:
-            pages = map_shared(_render_plan, shared, dirty, progress=report)
+            # Pages listing the whole site are the slowest: first, so that
+            # none is left for one process while the other has finished.
+            dirty.sort(key=lambda index: (bool(plans[index].subject), index))
+            pages = map_shared(_render_plan, shared, dirty, progress=report, meanwhile=make_data_files)
         else:
             # Pages of one article or entity are quick; pages listing the whole
             # site (the article list, the timeline) are not: they come last,
@@ -474,6 +483,7 @@ class Builder:
             dirty.sort(key=lambda index: (not plans[index].subject, index))
             pages = _render_for(budget, shared, dirty)
             self._deferred_pages.update(plans[index].output for index in dirty[len(pages) :])
+            make_data_files()
         for index, (page, keys, problem) in zip(dirty, pages):
             if problem is not None:
                 failed.setdefault((problem.position, problem.message.split(": ", 1)[-1]), problem)
@@ -487,7 +497,6 @@ class Builder:
                 files[output] = page
         diagnostics.extend(failed.values())
         result.rendered = sorted(rendered)
-        made = {**self.data_files(graph, changed_keys, defer or bool(self._deferred_pages)), **self.asset_files(diagnostics)}
         # Data files and assets go out when their bytes changed since the last render.
         files.update({rel: data for rel, data in made.items() if self._made.get(rel) != data})
         if not failed:

@@ -24,8 +24,9 @@ from sitegen.memory import return_free_memory
 
 MIN_ITEMS = 400
 """Below this many items a job runs in the calling process."""
-CHUNKS_PER_PROCESS = 8
-"""Chunks per process: small enough to even out uneven items, large enough to keep messages few."""
+SMALLEST_CHUNK_SHARE = 64
+"""The last chunks hold 1/64 of each process's share of the items: small
+enough that no process waits long at the end for another's last chunk."""
 
 
 class WorkerError(Exception):
@@ -59,6 +60,20 @@ def _work(function: Callable[[Any, Any], Any], shared: Any, chunks: Sequence[Seq
         answers.join_thread()
 
 
+def _chunks(items: list[Any], processes: int) -> list[list[Any]]:
+    """Items cut into chunks that shrink as they go (each a quarter of what
+    is left per process): few messages, and the slow items that often come
+    last in a list (the pages of the most mentioned entities, say) are
+    shared out finely."""
+    smallest = max(1, len(items) // (processes * SMALLEST_CHUNK_SHARE))
+    chunks, start = [], 0
+    while start < len(items):
+        size = max(smallest, (len(items) - start) // (processes * 4))
+        chunks.append(items[start : start + size])
+        start += size
+    return chunks
+
+
 def _run_chunk(function: Callable[[Any, Any], Any], shared: Any, chunk: Sequence[Any]) -> list[Any]:
     results = [function(shared, item) for item in chunk]
     # What the chunk freed goes back to the system before the next chunk
@@ -83,24 +98,29 @@ def map_shared(
     items: Iterable[Any],
     min_items: int = MIN_ITEMS,
     progress: Callable[[int, int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Any]:
     """`[function(shared, item) for item in items]`, on all cores when it pays.
 
     `function` must be a module-level function; `function`, `shared` and the
     items reach the workers by fork, so they may be anything. An exception
     raised in a worker is raised here.
+
+    `meanwhile` is other work for the calling process, done before it takes
+    its share of the items (the workers take more of them in the meantime).
     """
     items = list(items)
     processes = worker_count()
     if processes < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
+        if meanwhile is not None:
+            meanwhile()
         results = []
         for item in items:
             results.append(function(shared, item))
             if progress is not None:
                 progress(len(results), len(items))
         return results
-    size = max(1, len(items) // (processes * CHUNKS_PER_PROCESS))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    chunks = _chunks(items, processes)
     context = multiprocessing.get_context("fork")
     tasks, answers = context.SimpleQueue(), context.Queue()
     for number in range(len(chunks)):
@@ -144,6 +164,8 @@ def map_shared(
     collector = threading.Thread(target=collect, name="sitegen-collect", daemon=True)
     collector.start()
     try:
+        if meanwhile is not None:
+            meanwhile()
         while not failures:
             number = tasks.get()
             if number is None:
