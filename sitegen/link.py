@@ -15,6 +15,7 @@ import difflib
 import heapq
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import ahocorasick
@@ -631,7 +632,8 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
     linker = memo.linker = BodyLinker(md, names, site.entities, urls, site.config.autolink, site.failed_entities)
     texts = dict(texts or {})
     unlinked = [article for article in site.articles.values() if article.id not in texts]
-    for article, text in zip(unlinked, map_shared(_link_body, linker, [a.body for a in unlinked])):
+    quotes = quotes_by_article(site)
+    for article, text in zip(unlinked, map_shared(_link_body, linker, [(a.body, quotes.get(a.id, ())) for a in unlinked])):
         texts[article.id] = text
     for article in site.articles.values():
         report_body_problems(article, texts[article.id], diagnostics)
@@ -875,8 +877,27 @@ def relation_signature(entity: Entity) -> tuple:
     )
 
 
-def _link_body(linker: BodyLinker, body: str) -> ArticleText:
-    return linker.run(body)
+def _link_body(linker: BodyLinker, body_and_quotes: tuple[str, Iterable[str]]) -> ArticleText:
+    """One linked body, with the quotes the fact sheets cite it for looked
+    up already: where the body is linked (on every core, for a large site)
+    rather than one after another when the sources are checked."""
+    body, quotes = body_and_quotes
+    text = linker.run(body)
+    for quote in quotes:
+        find_quote(text, quote)
+    text.forget_folded()
+    return text
+
+
+def quotes_by_article(site: Site) -> dict[str, set[str]]:
+    """Article id → the quotes the fact sheets cite it for."""
+    quotes: dict[str, set[str]] = defaultdict(set)
+    for entity in site.entities.values():
+        for fact in entity.facts:
+            for source in fact.sources:
+                if source.quote and not source.is_url:
+                    quotes[source.source].add(source.quote)
+    return quotes
 
 
 def report_ambiguous_names(site: Site, names: NameIndex, diagnostics: Diagnostics) -> None:
