@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 
 from sitegen.link import RELATION_LABELS, Graph
 from sitegen.model import KIND_SINGULAR
@@ -21,13 +22,33 @@ def _value(value):
     return value
 
 
-def _dumps(data) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+def _dumps(data: dict) -> bytes:
+    """`data` as `json.dumps(data, ensure_ascii=False, sort_keys=True)`
+    writes it; a value that is an iterator is written as a list, an item at
+    a time, so that a large site's facts and edges are never all held as
+    dicts at once."""
+    # Joined as UTF-8 bytes: as one text, a single character beyond Latin-1
+    # would take two or four bytes for every character.
+    members = []
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, Iterator):
+            text = b"[" + b", ".join(_encode(item).encode("utf-8") for item in value) + b"]"
+        else:
+            text = _encode(value).encode("utf-8")
+        members.append(_encode(key).encode("utf-8") + b": " + text)
+    return b"{" + b", ".join(members) + b"}\n"
 
 
 def facts_json(graph: Graph) -> bytes:
+    return _dumps({"version": FORMAT_VERSION, "facts": _facts(graph)})
+
+
+def _facts(graph: Graph) -> Iterator[dict]:
     site, urls = graph.site, graph.urls
-    facts = []
     for entity in sorted(site.entities.values(), key=lambda e: e.id):
         disputed = set().union(*(s.disputed for s in graph.series.get(entity.id, []))) if graph.series.get(entity.id) else set()
         current = {s.current.key for s in graph.series.get(entity.id, [])}
@@ -40,7 +61,7 @@ def facts_json(graph: Graph) -> bytes:
                 else:
                     item["url"] = urls.article(check.source.source) + (f"#{check.anchor}" if check.anchor else "")
                 sources.append(item)
-            facts.append({
+            yield {
                 "entity": entity.id,
                 "entity_name": entity.name,
                 "kind": KIND_SINGULAR[entity.kind],
@@ -58,43 +79,47 @@ def facts_json(graph: Graph) -> bytes:
                 "disputed": fact.key in disputed,
                 "sources": sources,
                 "url": urls.entity(entity.kind, entity.id) + f"#fact-{fact.index + 1}",
-            })
-    return _dumps({"version": FORMAT_VERSION, "facts": facts})
+            }
 
 
 def graph_json(graph: Graph) -> bytes:
+    return _dumps({"version": FORMAT_VERSION, "nodes": _nodes(graph), "edges": _edges(graph)})
+
+
+def _nodes(graph: Graph) -> Iterator[dict]:
     site, urls = graph.site, graph.urls
-    nodes = []
     for entity in sorted(site.entities.values(), key=lambda e: e.id):
-        nodes.append({"id": entity.id, "type": KIND_SINGULAR[entity.kind], "name": entity.name, "url": urls.entity(entity.kind, entity.id)})
+        yield {"id": entity.id, "type": KIND_SINGULAR[entity.kind], "name": entity.name, "url": urls.entity(entity.kind, entity.id)}
     for article_id in sorted(site.articles):
         article = site.articles[article_id]
-        nodes.append({"id": f"article:{article_id}", "type": "article", "name": article.title, "date": _value(article.date), "url": urls.article(article_id)})
-    edges = []
+        yield {"id": f"article:{article_id}", "type": "article", "name": article.title, "date": _value(article.date), "url": urls.article(article_id)}
+
+
+def _edges(graph: Graph) -> Iterator[dict]:
+    site = graph.site
     for article_id in sorted(graph.article_entities):
         text, article = graph.texts[article_id], site.articles[article_id]
         for entity_id in graph.article_entities[article_id]:
             # how the article names it: in its text (a name, an alias or a
             # [[link]]), or only in its front matter's about/mentions
             via = "text" if entity_id in text.first_mentions or entity_id in text.explicit else ("about" if entity_id in article.about else "mentions")
-            edges.append({"source": f"article:{article_id}", "target": entity_id, "type": "mentions", "via": via})
+            yield {"source": f"article:{article_id}", "target": entity_id, "type": "mentions", "via": via}
     # Relations once each, in the direction a fact sheet states them (the
     # pages show them both ways); a fact whose value is [[id]] is one too.
     for entity in sorted(site.entities.values(), key=lambda e: e.id):
         for field_name, targets in sorted(entity.relations.items()):
             for target in targets:
-                edges.append({"source": entity.id, "target": target, "type": "relation", "field": field_name, "label": RELATION_LABELS[field_name][0]})
+                yield {"source": entity.id, "target": target, "type": "relation", "field": field_name, "label": RELATION_LABELS[field_name][0]}
         for fact in entity.facts:
             if fact.value_ref:
-                edges.append({"source": entity.id, "target": fact.value_ref, "type": "relation", "field": "facts", "label": fact.claim, "fact": fact.index})
+                yield {"source": entity.id, "target": fact.value_ref, "type": "relation", "field": "facts", "label": fact.claim, "fact": fact.index}
     for article_id in sorted(graph.citations):
         for citation in graph.citations[article_id]:
-            edges.append({
+            yield {
                 "source": citation.fact.entity_id,
                 "target": f"article:{article_id}",
                 "type": "cites",
                 "claim": citation.fact.claim,
                 "fact": citation.fact.index,
                 "status": citation.check.status,
-            })
-    return _dumps({"version": FORMAT_VERSION, "nodes": nodes, "edges": edges})
+            }
