@@ -18,6 +18,7 @@ from typing import Callable
 
 import jinja2
 
+from sitegen.bodystore import BodyStore
 from sitegen.cache import BuildCache, input_fingerprint
 from sitegen.data import facts_json, graph_json
 from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Position, by_path
@@ -28,7 +29,7 @@ from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
 from sitegen.parallel import map_shared
 from sitegen.search import index_files
-from sitegen.render import PagePlan, Shaper, builtin_templates, keep_shown_passages, make_environment, plan_pages
+from sitegen.render import PagePlan, Shaper, builtin_templates, make_environment, plan_pages
 from sitegen.validate import ReferenceChecker, assemble, file_id, revalidate
 from sitegen.yamldoc import YamlDoc
 from sitegen.write import OutputError, Staging, StagedFile, WriteResult, check_output_folder
@@ -114,13 +115,15 @@ class _SourceDigests:
 class Builder:
     """Builds one site folder, remembering parsed files between builds."""
 
-    def __init__(self, root: Path, base_url: str | None = None, drafts: bool = False, once: bool = False):
+    def __init__(self, root: Path, base_url: str | None = None, drafts: bool = False, once: bool = False, store: BodyStore | None = None):
         """`once`: the builder renders one time only (`sitegen build`), so it
-        does not record what each page read, which only later renders use."""
+        does not record what each page read, which only later renders use;
+        a `store` then holds the linked bodies instead of memory."""
         self.root = root
         self.base_url = base_url
         self.drafts = drafts
         self.once = once
+        self.store = store if once else None
         self._parsed: dict[str, _Parsed] = {}
         self._listing: tuple[list[str], Diagnostics] | None = None
         """The sources found by the last full look at the site, and what that found wrong."""
@@ -324,7 +327,7 @@ class Builder:
             file_problems = Diagnostics()
             site = self.assemble(paths, listed, file_problems)
             link_problems = Diagnostics()
-            graph = link_site(site, link_problems, texts=self.reusable_texts(site), memo=self._link_memo)
+            graph = link_site(site, link_problems, texts=self.reusable_texts(site), memo=self._link_memo, store=self.store)
             update = _Update(graph, None, by_path(file_problems.items), by_path(link_problems.items))
         diagnostics = Diagnostics([d for problems in (update.file_problems, update.link_problems) for items in problems.values() for d in items])
         result = BuildResult([], graph=update.graph)
@@ -332,9 +335,6 @@ class Builder:
             if self.once:
                 self.release_sources(update.graph)
             made = extra(update.graph, progress) if extra is not None else {}
-            if self.once:  # the search index read every passage; the pages show only some
-                keep_shown_passages(update.graph)
-                return_free_memory()
             result.files = self.render_files(update, diagnostics, progress, result, staging, defer, budget)
             result.files.update(made)
         result.diagnostics = diagnostics.sorted()
@@ -669,7 +669,11 @@ def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict
         return BuildResult([_output_problem(out_dir, err)])
     result = BuildResult([])
     try:
-        result = Builder(root, base_url, drafts, once=True).render(progress, staging, extra=index_files)
+        store = BodyStore(staging.scratch())
+        try:
+            result = Builder(root, base_url, drafts, once=True, store=store).render(progress, staging, extra=index_files)
+        finally:
+            store.close()
         if result.failed(strict):
             staging.discard()
             result.files, result.staged = {}, []

@@ -211,7 +211,7 @@ def article_digests(graph: Graph, article_id: str, source_digests: dict[str, str
     site = graph.site
     article = site.articles[article_id]
     text = graph.texts[article_id]
-    digests[f"article:{article_id}"] = hash((source_digests.get(article.rel_path), text.html))
+    digests[f"article:{article_id}"] = hash((source_digests.get(article.rel_path), graph.article_html(article_id)))
     first_passage = next((p.text for p in text.passages if p.text.strip()), "")
     digests[f"card:{article_id}"] = hash(
         (article.title, str(article.date), str(article.updated), article.publisher, tuple(article.authors), article.summary or first_passage)

@@ -22,6 +22,7 @@ import ahocorasick
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from sitegen.bodystore import BodyStore, StoredBody
 from sitegen.diagnostics import Diagnostics, Position, by_path, did_you_mean
 from sitegen.markdown import fold, make_markdown, sentence_at
 from sitegen.parallel import map_shared
@@ -79,6 +80,12 @@ class ArticleText:
     """Entity id → the sentence of its first mention."""
     quotes: dict[str, int | None] = field(default_factory=dict)
     """Quote → passage where it was found (None: not found); filled as quotes are checked."""
+    stored: StoredBody | None = None
+    """Where a `BodyStore` keeps the HTML and passage text; `html` is then
+    empty and `passages` holds only the ones pages show (see `shown_only`)."""
+    closest: dict[str, str] = field(default_factory=dict)
+    """Quote not found → the stretch of the text most like it, worked out
+    before the passages were put away (see `shown_only`)."""
     _folded: tuple[str, list[int]] | None = None
 
     def folded(self) -> tuple[str, list[int]]:
@@ -96,16 +103,40 @@ class ArticleText:
         """Drops the folded text (made again when next asked for)."""
         self._folded = None
 
+    def put_away(self, store: BodyStore) -> None:
+        """Moves the HTML and the text of every passage no page shows into
+        `store`. The pages show an article's first passage (as its summary,
+        when it has none of its own) and the passages where the quotes
+        already looked up were found; for the quotes not found, the closest
+        stretch of text is worked out now, while there is text to search."""
+        for quote, found in self.quotes.items():
+            if found is None:
+                self.closest[quote] = closest_passage(self, quote)
+        self.stored = store.put(self.html, [passage.text for passage in self.passages])
+        self.html = ""
+        shown = set(self.quotes.values())
+        first = True
+        for index, passage in enumerate(self.passages):
+            if first and passage.text.strip():
+                first = False
+            elif index not in shown:
+                self.passages[index] = _NOT_SHOWN
+        self._folded = None
+
     def __reduce__(self):
         # Link workers send back thousands: passages pickled one by one, as
         # slotted objects, took three times as long as these flat lists.
         # The folded text stays behind (made again when asked for).
-        fields = (self.first_mentions, self.explicit, self.problems, self.mention_order, self.sentences, self.quotes)
+        fields = (self.first_mentions, self.explicit, self.problems, self.mention_order, self.sentences, self.quotes, self.stored, self.closest)
         return _article_text, (self.html, [p.anchor for p in self.passages], [p.text for p in self.passages], fields)
 
 
 def _article_text(html: str, anchors: list[str | None], texts: list[str], fields: tuple) -> ArticleText:
     return ArticleText(html, list(map(Passage, anchors, texts)), *fields)
+
+
+_NOT_SHOWN = Passage(None, "")
+"""A passage put away (see `ArticleText.put_away`)."""
 
 
 @dataclass(slots=True)
@@ -179,6 +210,18 @@ class Graph:
     """Tag → ids of its articles, newest first."""
     articles_by_date: list[str]
     """All article ids, newest first."""
+    store: BodyStore | None = None
+    """Where the texts' HTML and passages are, when not in `texts` (a one-time build)."""
+
+    def article_html(self, article_id: str) -> str:
+        """An article's linked body as HTML."""
+        text = self.texts[article_id]
+        return text.html if text.stored is None else self.store.get(text.stored)[0]
+
+    def passage_texts(self, article_id: str) -> list[str]:
+        """The plain text of each of an article's passages."""
+        text = self.texts[article_id]
+        return [passage.text for passage in text.passages] if text.stored is None else self.store.get(text.stored)[1]
 
 
 def text_token(content: str, joined: bool = False) -> Token:
@@ -518,7 +561,9 @@ def check_entity_sources(entity: Entity, texts: dict[str, ArticleText], diagnost
                 continue
             found = find_quote(text, source.quote)
             if found is None:
-                closest = closest_passage(text, source.quote)
+                closest = text.closest.get(source.quote)
+                if closest is None:
+                    closest = closest_passage(text, source.quote)
                 diagnostics.error(
                     position(entity, source.quote_path),
                     "quote.not-found",
@@ -617,10 +662,12 @@ def _article_day(article: Article) -> dt.date:
     return as_day(article.date)
 
 
-def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None, texts: dict[str, ArticleText] | None = None, memo: LinkMemo | None = None) -> Graph:
+def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None, texts: dict[str, ArticleText] | None = None, memo: LinkMemo | None = None, store: BodyStore | None = None) -> Graph:
     """Links the whole site. `texts` may hold bodies linked earlier with the
     same names; `memo` what an earlier build of the site worked out (and,
-    after this, what `relink` needs to update this graph)."""
+    after this, what `relink` needs to update this graph). With a `store`,
+    the linked bodies are put away there (see `ArticleText.put_away`): for
+    a graph that is rendered once, never updated."""
     memo = memo or LinkMemo()
     md = md or make_markdown(site.config.raw_html)
     urls = Urls(site.config.base_path)
@@ -633,7 +680,7 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
     texts = dict(texts or {})
     unlinked = [article for article in site.articles.values() if article.id not in texts]
     quotes = quotes_by_article(site)
-    for article, text in zip(unlinked, map_shared(_link_body, linker, [(a.body, quotes.get(a.id, ())) for a in unlinked])):
+    for article, text in zip(unlinked, map_shared(_link_body, (linker, store), [(a.body, quotes.get(a.id, ())) for a in unlinked])):
         texts[article.id] = text
     for article in site.articles.values():
         report_body_problems(article, texts[article.id], diagnostics)
@@ -680,6 +727,7 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
         citations=citations,
         tags=collect_tags(site, articles_by_date),
         articles_by_date=articles_by_date,
+        store=store,
     )
 
 
@@ -877,14 +925,18 @@ def relation_signature(entity: Entity) -> tuple:
     )
 
 
-def _link_body(linker: BodyLinker, body_and_quotes: tuple[str, Iterable[str]]) -> ArticleText:
+def _link_body(shared: tuple[BodyLinker, BodyStore | None], body_and_quotes: tuple[str, Iterable[str]]) -> ArticleText:
     """One linked body, with the quotes the fact sheets cite it for looked
     up already: where the body is linked (on every core, for a large site)
-    rather than one after another when the sources are checked."""
+    rather than one after another when the sources are checked. With a
+    store, its HTML and the passages no page shows go there."""
+    linker, store = shared
     body, quotes = body_and_quotes
     text = linker.run(body)
     for quote in quotes:
         find_quote(text, quote)
+    if store is not None:
+        text.put_away(store)
     text.forget_folded()
     return text
 

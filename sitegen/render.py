@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from sitegen import __version__
 from sitegen.graphs import BAND_THRESHOLD, entity_graph, kind_links, relation_rows, ring_entities, ring_order, site_edges, site_graph_svg
-from sitegen.link import ClaimSeries, Graph, Passage, SourceCheck
+from sitegen.link import ClaimSeries, Graph, SourceCheck
 from sitegen.markdown import fold, make_markdown, plain_text_html
 from sitegen.model import KIND_SINGULAR, KIND_TITLES, KINDS, Article, Entity, Fact
 from sitegen.timeline import timeline_entries, timeline_svg
@@ -456,10 +456,9 @@ class Shaper:
 
     def article(self, article_id: str) -> dict:
         article = self.site.articles[article_id]
-        text = self.graph.texts[article_id]
         citations = self.graph.citations.get(article_id, [])
         cited = {c.check.anchor for c in citations if c.check.anchor}
-        html = text.html
+        html = self.graph.article_html(article_id)
         for anchor in sorted(cited):
             html = html.replace(f' id="{anchor}">', f' id="{anchor}" class="cited">', 1)
         entity_ids = [e for e in self.graph.article_entities.get(article_id, []) if e in self.site.entities]
@@ -741,31 +740,6 @@ class Shaper:
             if plan.output.endswith("index.html"):
                 urls.append(self.absolute(self.urls.page(plan.output[: -len("index.html")])))
         return {"urls": sorted(urls)}
-
-
-def keep_shown_passages(graph: Graph) -> None:
-    """Empties the text of every passage no page shows, keeping the places
-    of the others (`first_mentions` still points into the lists): the pages
-    show an article's first passage (as its summary, when it has none of its
-    own) and the passages facts cite. For a build that renders once and
-    has made its search index: the text of the others is a large share of
-    what the graph holds."""
-    cited: dict[str, set[str]] = {}
-    for checks in graph.checks.values():
-        for check in checks:
-            if check.anchor:
-                cited.setdefault(check.source.source, set()).add(check.anchor)
-    for article_id, text in graph.texts.items():
-        shown = cited.get(article_id, set())
-        first = True
-        for index, passage in enumerate(text.passages):
-            if first and passage.text.strip():
-                first = False
-            elif passage.anchor not in shown:
-                text.passages[index] = _NOT_SHOWN
-
-
-_NOT_SHOWN = Passage(None, "")
 
 
 def plan_pages(graph: Graph) -> list[PagePlan]:

@@ -5,7 +5,7 @@ benchmark site (10,000 articles, 3,333 fact sheets) it took 42 s and 3.7 GB
 of memory on its own, twice the time and six times the memory the whole
 build may use, and the build is moving towards not holding every page in
 memory. The graph already has every article's plain text, block by block
-(`graph.texts[id].passages`), so the index is made from that, in Python: no
+(`graph.passage_texts(id)`), so the index is made from that, in Python: no
 HTML is parsed, no binary is run, nothing is written to a temporary folder.
 
 What is indexed, one *document* each: every article (its title; its
@@ -269,8 +269,7 @@ class _Describer:
         what, ident = key
         if what == "article":
             article = graph.site.articles[ident]
-            text = graph.texts.get(ident)
-            passages = [passage.text for passage in text.passages] if text is not None else []
+            passages = graph.passage_texts(ident) if ident in graph.texts else []
             first = article.summary or next((p for p in passages if p.strip()), "")
             body = "\n".join([article.summary, *passages, " ".join(article.tags), " ".join(article.authors), article.publisher])
             url = graph.urls.article(ident)

@@ -26,6 +26,8 @@ from pathlib import Path
 MANIFEST = ".sitegen-manifest.json"
 JOURNAL = ".sitegen-journal.json"
 STAGING = ".sitegen-staging"
+SCRATCH = ".sitegen-scratch"
+"""Inside the staging folder: see `Staging.scratch`."""
 
 
 class OutputError(Exception):
@@ -90,7 +92,7 @@ def _manifest_bytes(files: dict[str, str]) -> bytes:
 
 def _is_safe_relative(rel: str) -> bool:
     parts = rel.split("/")
-    return bool(rel) and not rel.startswith("/") and "\\" not in rel and not any(p in ("", ".", "..") for p in parts) and parts[0] not in (STAGING, MANIFEST, JOURNAL)
+    return bool(rel) and not rel.startswith("/") and "\\" not in rel and not any(p in ("", ".", "..") for p in parts) and parts[0] not in (STAGING, MANIFEST, JOURNAL, SCRATCH)
 
 
 def _safe_relative(rel: str) -> str:
@@ -226,6 +228,17 @@ class Staging:
             """Folders of the staging folder made so far (by this process)."""
         except OSError as err:
             raise OutputError(_io_message(err, err.filename or out_dir)) from None
+
+    def scratch(self) -> Path:
+        """A folder for the build's own working files, removed with the
+        staged files (by `commit`, `discard`, or `recover` after a killed
+        build); no output file is ever staged in it."""
+        folder = self.folder / SCRATCH
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError as err:
+            raise OutputError(_io_message(err, err.filename or folder)) from None
+        return folder
 
     def stage(self, rel: str, data: bytes) -> StagedFile:
         """Stages one file unless the output already has exactly these bytes."""
