@@ -25,7 +25,7 @@ from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Positio
 from sitegen.deps import RecordingShaper, key_digests, update_digests
 from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
 from sitegen.memory import gc_paused, return_free_memory
-from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
+from sitegen.load import SourceDoc, discover, load_source, read_body, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
 from sitegen.parallel import map_shared
 from sitegen.search import index_files
@@ -189,7 +189,7 @@ class Builder:
             recent = now - stat.st_mtime_ns < RECENT_NS
             if cached is None or recent or cached.mtime_ns != stat.st_mtime_ns or cached.size != stat.st_size:
                 to_read.append(rel)
-        for rel, parsed in zip(to_read, map_shared(_read_source, (self.root, self._digests_of(to_read)), to_read)):
+        for rel, parsed in zip(to_read, map_shared(_read_source, (self.root, self._digests_of(to_read), not self.once), to_read)):
             if parsed.source is None:  # same bytes as before: the earlier parse stands
                 self._parsed[rel].mtime_ns, self._parsed[rel].size = parsed.mtime_ns, parsed.size
             else:
@@ -326,8 +326,12 @@ class Builder:
         if update is None:
             file_problems = Diagnostics()
             site = self.assemble(paths, listed, file_problems)
+            read_body = None
+            if self.once:
+                read_body = self.body_reader()
+                self.release_parses(site)
             link_problems = Diagnostics()
-            graph = link_site(site, link_problems, texts=self.reusable_texts(site), memo=self._link_memo, store=self.store)
+            graph = link_site(site, link_problems, texts=self.reusable_texts(site), memo=self._link_memo, store=self.store, read_body=read_body)
             update = _Update(graph, None, by_path(file_problems.items), by_path(link_problems.items))
         diagnostics = Diagnostics([d for problems in (update.file_problems, update.link_problems) for items in problems.values() for d in items])
         result = BuildResult([], graph=update.graph)
@@ -347,20 +351,31 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
-    def release_sources(self, graph: Graph) -> None:
-        """Lets go of what only loading, checking and linking read: the
-        parses, the articles' Markdown, the positions of YAML nodes, the
-        folded text quotes were looked up in and the link stage's indexes.
-        A one-time build renders from the graph alone, and its workers fork
-        from a smaller process.
-        """
+    def body_reader(self) -> Callable[[Article], str | None]:
+        """Reads again the body of an article parsed without it (see `_read_source`)."""
+        digests = {rel: parsed.source.digest for rel, parsed in self._parsed.items() if parsed.source is not None}
+        root = self.root
+        return lambda article: read_body(root, article.rel_path, digests[article.rel_path])
+
+    def release_parses(self, site: Site) -> None:
+        """Lets go of what only loading and checking read: the parses and
+        the positions of the articles' YAML nodes (linking reports a body's
+        problems by its first line). A one-time build links from the models
+        alone, and its link workers fork from a smaller process."""
         self._parsed.clear()
         self._models.clear()
         self._listing = None
-        self._link_memo = LinkMemo()  # the indexes and counts a later update would start from
-        for article in graph.site.articles.values():
-            article.body = ""
+        for article in site.articles.values():
             article.doc = YamlDoc(None)
+        return_free_memory()
+
+    def release_sources(self, graph: Graph) -> None:
+        """Lets go of what only linking read: the positions of the fact
+        sheets' YAML nodes, the folded text quotes were looked up in and the
+        link stage's indexes. A one-time build renders from the graph alone,
+        and its workers fork from a smaller process.
+        """
+        self._link_memo = LinkMemo()  # the indexes and counts a later update would start from
         for entity in graph.site.entities.values():
             entity.doc = YamlDoc(None)
         for text in graph.texts.values():
@@ -600,13 +615,14 @@ def _render_for(budget: Callable[[], bool], shared: tuple, indexes: list[int]) -
     return pages
 
 
-def _read_source(shared: tuple[Path, dict[str, str]], rel: str) -> _Parsed:
+def _read_source(shared: tuple[Path, dict[str, str], bool], rel: str) -> _Parsed:
     """Reads and parses one file (in a worker process for large sites).
 
     When its bytes match the known digest, the result has no source: the
-    earlier parse stands.
+    earlier parse stands. Without `keep_bodies`, an article's body is left
+    in its file until it is linked (a one-time build reads each body once).
     """
-    root, known_digests = shared
+    root, known_digests, keep_bodies = shared
     diagnostics = Diagnostics()
     try:
         stat = (root / rel).stat()
@@ -619,6 +635,8 @@ def _read_source(shared: tuple[Path, dict[str, str]], rel: str) -> _Parsed:
     if known_digests.get(rel) == _sha(data):
         return _Parsed(None, [], stat.st_mtime_ns, stat.st_size)
     source = load_source(root, rel, role_of(rel), data, diagnostics)
+    if not keep_bodies and source.role == "article":
+        source.body = None
     return _Parsed(source, diagnostics.items, stat.st_mtime_ns, stat.st_size)
 
 

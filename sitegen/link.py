@@ -15,7 +15,7 @@ import difflib
 import heapq
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import ahocorasick
@@ -120,7 +120,7 @@ class ArticleText:
             if first and passage.text.strip():
                 first = False
             elif index not in shown:
-                self.passages[index] = _NOT_SHOWN
+                passage.text = ""  # its anchor stays: mentions link to it
         self._folded = None
 
     def __reduce__(self):
@@ -133,10 +133,6 @@ class ArticleText:
 
 def _article_text(html: str, anchors: list[str | None], texts: list[str], fields: tuple) -> ArticleText:
     return ArticleText(html, list(map(Passage, anchors, texts)), *fields)
-
-
-_NOT_SHOWN = Passage(None, "")
-"""A passage put away (see `ArticleText.put_away`)."""
 
 
 @dataclass(slots=True)
@@ -662,12 +658,13 @@ def _article_day(article: Article) -> dt.date:
     return as_day(article.date)
 
 
-def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None, texts: dict[str, ArticleText] | None = None, memo: LinkMemo | None = None, store: BodyStore | None = None) -> Graph:
+def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None, texts: dict[str, ArticleText] | None = None, memo: LinkMemo | None = None, store: BodyStore | None = None, read_body: BodyReader | None = None) -> Graph:
     """Links the whole site. `texts` may hold bodies linked earlier with the
     same names; `memo` what an earlier build of the site worked out (and,
     after this, what `relink` needs to update this graph). With a `store`,
     the linked bodies are put away there (see `ArticleText.put_away`): for
-    a graph that is rendered once, never updated."""
+    a graph that is rendered once, never updated. `read_body` reads the
+    bodies the articles were parsed without."""
     memo = memo or LinkMemo()
     md = md or make_markdown(site.config.raw_html)
     urls = Urls(site.config.base_path)
@@ -680,7 +677,7 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
     texts = dict(texts or {})
     unlinked = [article for article in site.articles.values() if article.id not in texts]
     quotes = quotes_by_article(site)
-    for article, text in zip(unlinked, map_shared(_link_body, (linker, store), [(a.body, quotes.get(a.id, ())) for a in unlinked])):
+    for article, text in zip(unlinked, map_shared(_link_body, (linker, store, read_body), [(a, quotes.get(a.id, ())) for a in unlinked])):
         texts[article.id] = text
     for article in site.articles.values():
         report_body_problems(article, texts[article.id], diagnostics)
@@ -925,13 +922,21 @@ def relation_signature(entity: Entity) -> tuple:
     )
 
 
-def _link_body(shared: tuple[BodyLinker, BodyStore | None], body_and_quotes: tuple[str, Iterable[str]]) -> ArticleText:
+BodyReader = Callable[[Article], "str | None"]
+"""Reads the body of an article parsed without it again (None: the file changed since)."""
+
+
+def _link_body(shared: tuple[BodyLinker, BodyStore | None, BodyReader | None], article_and_quotes: tuple[Article, Iterable[str]]) -> ArticleText:
     """One linked body, with the quotes the fact sheets cite it for looked
     up already: where the body is linked (on every core, for a large site)
     rather than one after another when the sources are checked. With a
     store, its HTML and the passages no page shows go there."""
-    linker, store = shared
-    body, quotes = body_and_quotes
+    linker, store, read_body = shared
+    article, quotes = article_and_quotes
+    body = article.body if article.body is not None else read_body(article)
+    if body is None:
+        changed = Problem(1, 1, "io", "the file changed while the site was being built; build again")
+        return ArticleText("", [], {}, [], problems=[changed])
     text = linker.run(body)
     for quote in quotes:
         find_quote(text, quote)

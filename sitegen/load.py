@@ -31,7 +31,9 @@ class SourceDoc:
     """sha256 of the file's bytes."""
     doc: YamlDoc | None
     """The YAML (front matter for Markdown); None when it could not be read."""
-    body: str = ""
+    body: str | None = ""
+    """The Markdown body; None when it was left in the file, to be read
+    again when it is linked (see `read_body`)."""
     body_line: int = 1
 
 
@@ -209,6 +211,20 @@ def load_source(root: Path, rel_path: str, role: str, data: bytes, diagnostics: 
     except YamlError as err:
         diagnostics.error(Position(rel_path, err.line, err.column), err.code, err.message)
     return source
+
+
+def read_body(root: Path, rel_path: str, digest: str) -> str | None:
+    """The body of a Markdown source read again from its file, or None when
+    the file no longer holds the bytes it was parsed from (`digest`)."""
+    try:
+        data = (root / rel_path).read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != digest:
+        return None
+    text = decode(data, rel_path, Diagnostics())
+    parts = split_front_matter(text) if text is not None else None
+    return parts[1] if parts is not None else None
 
 
 def read_source(root: Path, rel_path: str, diagnostics: Diagnostics) -> SourceDoc | None:

@@ -132,7 +132,9 @@ class Article:
     about: list[str]
     mentions: list[str]
     draft: bool
-    body: str
+    body: str | None
+    """The Markdown body; None when a one-time build left it in the file
+    until it is linked."""
     body_line: int
     """1-based line of the file where the body starts."""
     doc: YamlDoc
