@@ -338,7 +338,7 @@ class Builder:
         if diagnostics.error_count == 0:
             if self.once:
                 self.release_sources(update.graph)
-            made = extra(update.graph, progress) if extra is not None else {}
+            made = self.hand_over(extra(update.graph, progress) if extra is not None else {}, staging, result)
             result.files = self.render_files(update, diagnostics, progress, result, staging, defer, budget)
             result.files.update(made)
         result.diagnostics = diagnostics.sorted()
@@ -483,8 +483,8 @@ class Builder:
         made: dict[str, bytes] = {}
 
         def make_data_files() -> None:
-            made.update(self.data_files(graph, changed_keys, defer or bool(self._deferred_pages)))
-            made.update(self.asset_files(diagnostics))
+            made.update(self.hand_over(self.data_files(graph, changed_keys, defer or bool(self._deferred_pages)), staging, result))
+            made.update(self.hand_over(self.asset_files(diagnostics), staging, result))
 
         if budget is None:
             # Pages listing the whole site are the slowest: first, so that
@@ -537,6 +537,15 @@ class Builder:
             for key in new - old:
                 self._pages_by_key.setdefault(key, set()).add(output)
 
+    def hand_over(self, files: dict[str, bytes], staging: Staging | None, result: BuildResult) -> dict[str, bytes]:
+        """`files`, or, for a one-time render into a staging, nothing: they
+        are staged at once (into `result.staged`), so that no process holds
+        their bytes while the pages are rendered."""
+        if not self.once or staging is None:
+            return files
+        result.staged.extend(staging.stage(rel, data) for rel, data in sorted(files.items()))
+        return {}
+
     def data_files(self, graph: Graph, changed_keys: set[str], defer: bool = False) -> dict[str, bytes]:
         """data/facts.json and data/graph.json, made again only when what they
         list changed (with `defer`, the last ones stand until the next call)."""
@@ -546,6 +555,9 @@ class Builder:
         }
         files = {}
         for output, (make, prefixes) in makers.items():
+            if self.once:  # no later render compares them
+                files[output] = make(graph)
+                continue
             known = output in self._data_files
             if known and output not in self._deferred_data and not any(key.startswith(prefixes) for key in changed_keys):
                 pass  # still what the graph says
