@@ -340,3 +340,41 @@ def test_a_killed_first_build_leaves_a_folder_the_next_build_takes(tmp_path):
     assert run.code == 0, run.stderr
     assert not (out / ".sitegen-staging").exists()
     assert (out / "index.html").is_file()
+
+
+def test_a_one_time_build_reports_what_check_reports(tmp_path):
+    # `sitegen build` looks quotes up, and finds the closest passage to a
+    # misquote, in the link workers, before the bodies go to its body store;
+    # `sitegen check` keeps every body in memory. They must say the same.
+    site = Path(shutil.copytree(REPO / "tests/sites/defects", tmp_path / "site"))
+    built = sitegen("build", site, "-o", tmp_path / "out")
+    checked = sitegen("check", site)
+    assert built.code == checked.code == 1
+    errors = [line for line in built.stderr.splitlines() if ": error: " in line]
+    assert any('closest passage: "the bridge carries 12,000 vehicles a day' in line for line in errors), built.stderr
+    assert errors == [line for line in checked.stderr.splitlines() if ": error: " in line]
+
+
+def test_a_build_leaves_none_of_its_working_files(tmp_path):
+    # The body store lives in the staging folder while the build runs.
+    site = copy_example(tmp_path / "site")
+    out = tmp_path / "out"
+    assert sitegen("build", site, "-o", out, "-q").code == 0
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".sitegen-manifest.json"]
+
+
+def test_a_body_read_again_must_be_the_one_parsed(tmp_path):
+    # A one-time build parses an article without keeping its body and reads
+    # it again to link it: a file saved in between is not mixed with its
+    # earlier front matter.
+    from sitegen.load import read_body
+
+    article = tmp_path / "content/articles/a.md"
+    article.parent.mkdir(parents=True)
+    article.write_bytes(b"\xef\xbb\xbf---\r\ntitle: A\r\n---\r\nFirst line.\r\nSecond.\r\n")
+    digest = hashlib.sha256(article.read_bytes()).hexdigest()
+    assert read_body(tmp_path, "content/articles/a.md", digest) == "First line.\nSecond.\n"
+    article.write_bytes(b"---\ntitle: A\n---\nEdited.\n")
+    assert read_body(tmp_path, "content/articles/a.md", digest) is None
+    article.unlink()
+    assert read_body(tmp_path, "content/articles/a.md", digest) is None
