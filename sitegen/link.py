@@ -82,10 +82,10 @@ class ArticleText:
     """Quote → passage where it was found (None: not found); filled as quotes are checked."""
     stored: StoredBody | None = None
     """Where a `BodyStore` keeps the HTML and passage text; `html` is then
-    empty and `passages` holds only the ones pages show (see `shown_only`)."""
+    empty and `passages` holds the text of only the ones pages show (see `put_away`)."""
     closest: dict[str, str] = field(default_factory=dict)
     """Quote not found → the stretch of the text most like it, worked out
-    before the passages were put away (see `shown_only`)."""
+    before the passages were put away (see `put_away`)."""
     _folded: tuple[str, list[int]] | None = None
 
     def folded(self) -> tuple[str, list[int]]:
@@ -121,7 +121,6 @@ class ArticleText:
                 first = False
             elif index not in shown:
                 passage.text = ""  # its anchor stays: mentions link to it
-        self._folded = None
 
     def __reduce__(self):
         # Link workers send back thousands: passages pickled one by one, as
