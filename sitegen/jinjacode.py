@@ -43,17 +43,22 @@ class InlineCodeGenerator(CodeGenerator):
         self.writeline(f"from sitegen.jinjacode import escape_text as {ESCAPE_TEXT}")
         super().visit_Template(node, frame)
 
+    @staticmethod
+    def _escapes_inline(frame: Frame, finalize) -> bool:
+        """Whether printed values are always escaped here, with nothing run on them first."""
+        return frame.eval_ctx.autoescape and not frame.eval_ctx.volatile and finalize.src is None
+
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize) -> None:
-        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape or finalize.src is not None:
+        if self._escapes_inline(frame, finalize):
+            self.write(f"({ESCAPE_TEXT}(_sitegen_out) if type(_sitegen_out := (")
+        else:
             super()._output_child_pre(node, frame, finalize)
-            return
-        self.write(f"({ESCAPE_TEXT}(_sitegen_out) if type(_sitegen_out := (")
 
     def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize) -> None:
-        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape or finalize.src is not None:
+        if self._escapes_inline(frame, finalize):
+            self.write(")) is str else escape(_sitegen_out))")
+        else:
             super()._output_child_post(node, frame, finalize)
-            return
-        self.write(")) is str else escape(_sitegen_out))")
 
     @optimizeconst
     def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:

@@ -22,8 +22,8 @@ import jinja2
 from markupsafe import Markup
 
 from sitegen import __version__
-from sitegen.jinjacode import InlineCodeGenerator
 from sitegen.graphs import BAND_THRESHOLD, entity_graph, kind_links, relation_rows, ring_entities, ring_order, site_edges, site_graph_svg
+from sitegen.jinjacode import InlineCodeGenerator
 from sitegen.link import ClaimSeries, Graph, SourceCheck
 from sitegen.markdown import fold, make_markdown, plain_text_html
 from sitegen.model import KIND_SINGULAR, KIND_TITLES, KINDS, Article, Entity, Fact
