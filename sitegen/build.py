@@ -8,6 +8,7 @@ never prints; callers get a `BuildResult` with the diagnostics.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import sys
 import time
@@ -27,7 +28,7 @@ from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
 from sitegen.memory import gc_paused, return_free_memory
 from sitegen.load import SourceDoc, discover, load_source, read_body, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
-from sitegen.parallel import map_shared
+from sitegen.parallel import Workers, map_shared
 from sitegen.search import index_files
 from sitegen.render import PagePlan, Shaper, builtin_templates, make_environment, plan_pages
 from sitegen.validate import ReferenceChecker, assemble, file_id, revalidate
@@ -700,9 +701,13 @@ def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict
     result = BuildResult([])
     try:
         store = BodyStore(staging.scratch())
+        # Forked now, while this process is small (see `Workers`).
+        workers = Workers()
         try:
-            result = Builder(root, base_url, drafts, once=True, store=store).render(progress, staging, extra=index_files)
+            index = functools.partial(index_files, workers=workers)
+            result = Builder(root, base_url, drafts, once=True, store=store).render(progress, staging, extra=index)
         finally:
+            workers.close()
             store.close()
         if result.failed(strict):
             staging.discard()

@@ -8,6 +8,12 @@ calling process takes chunks too, instead of waiting: on two cores that is
 one worker, not two, and so one copy fewer of the pages a worker's
 reference counting copies from its parent. Small jobs run in the calling
 process alone, where starting a worker would cost more than it saves.
+
+Work that needs the large structure only to make its input (the search
+index: documents' text from the graph, then their postings) is handed
+over instead (`map_handed`): the calling process prepares every item, and
+workers forked at the start of the build (`Workers`), which share nothing
+of the structure and so copy none of it, finish them.
 """
 
 from __future__ import annotations
@@ -42,14 +48,14 @@ def worker_count() -> int:
     return max(1, cores)
 
 
-def _work(function: Callable[[Any, Any], Any], shared: Any, chunks: Sequence[Sequence[Any]], tasks, answers) -> None:
-    """A worker's life: take chunk numbers until told to stop, send back each chunk's results."""
+def _work(answer: Callable[[Any], Any], tasks, answers) -> None:
+    """A worker's life: take tasks until told to stop, send back `answer(task)` for each."""
     try:
         while True:
-            number = tasks.get()
-            if number is None:
+            task = tasks.get()
+            if task is None:
                 break
-            answers.put((number, _run_chunk(function, shared, chunks[number]), None))
+            answers.put((task[0], answer(task), None))
     except BaseException as err:  # reported to the parent, which raises it
         err.add_note("raised in a worker process:\n" + "".join(traceback.format_exception(err)).rstrip())
         answers.put((None, None, _picklable(err)))
@@ -92,6 +98,73 @@ def _picklable(err: BaseException) -> BaseException:
         return WorkerError("".join(traceback.format_exception(err)))
 
 
+class _Pool:
+    """Forked workers answering numbered tasks (tuples whose first item is
+    the number) from `tasks` with `answer`, and a thread of the calling
+    process passing each answer on to `record(number, result)` as it comes,
+    so that no worker waits on a full pipe."""
+
+    def __init__(self, context, count: int, answer: Callable[[Any], Any], tasks, record: Callable[[int, Any], None]):
+        self.tasks = tasks
+        self.answers = context.Queue()
+        self.failures: list[BaseException] = []
+        self.workers = [context.Process(target=_work, args=(answer, tasks, self.answers), daemon=True) for _ in range(count)]
+        for worker in self.workers:
+            worker.start()
+        self.collector = _collector(self.answers, self.workers, record, self.failures)
+
+    def __enter__(self) -> "_Pool":
+        return self
+
+    def __exit__(self, error_type, error, trace) -> None:
+        """Waits for the workers to stop, or stops them at once after a
+        failure here or in a worker; then raises a worker's failure."""
+        try:
+            if error_type is None and not self.failures:
+                self.collector.join()
+        finally:
+            for worker in self.workers:
+                if self.failures or self.collector.is_alive():
+                    worker.terminate()
+                worker.join()
+            self.tasks.close()
+            self.answers.close()
+        if self.failures and error_type is None:
+            raise self.failures[0]
+
+
+def _collector(answers, workers: list, record: Callable[[int, Any], None], failures: list[BaseException]) -> threading.Thread:
+    """A thread of the calling process passing the workers' answers to
+    `record(number, result)`; it ends when every worker has said it is done
+    (an answer numbered None), or at the first failure (put in `failures`)."""
+
+    def collect() -> None:
+        running = len(workers)
+        while running:
+            try:
+                number, result, error = answers.get(timeout=1.0)
+            except queue.Empty:
+                if not any(worker.is_alive() for worker in workers):
+                    failures.append(WorkerError("a worker process stopped unexpectedly"))
+                    return
+                continue
+            if number is not None:
+                record(number, result)
+            elif error is not None:
+                failures.append(error)
+                return
+            else:
+                running -= 1
+
+    thread = threading.Thread(target=collect, name="sitegen-collect", daemon=True)
+    thread.start()
+    return thread
+
+
+def _can_fork(items: list[Any], min_items: int) -> bool:
+    return worker_count() >= 2 and len(items) >= min_items and "fork" in multiprocessing.get_all_start_methods()
+
+
 def map_shared(
     function: Callable[[Any, Any], Any],
     shared: Any,
@@ -110,75 +183,197 @@ def map_shared(
     its share of the items (the workers take more of them in the meantime).
     """
     items = list(items)
+    if not _can_fork(items, min_items):
+        return _map_here(lambda item: function(shared, item), items, progress, meanwhile)
     processes = worker_count()
-    if processes < 2 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
-        if meanwhile is not None:
-            meanwhile()
-        results = []
-        for item in items:
-            results.append(function(shared, item))
-            if progress is not None:
-                progress(len(results), len(items))
-        return results
     chunks = _chunks(items, processes)
     context = multiprocessing.get_context("fork")
-    tasks, answers = context.SimpleQueue(), context.Queue()
+    tasks = context.SimpleQueue()
     for number in range(len(chunks)):
-        tasks.put(number)
+        tasks.put((number,))
     for _ in range(processes):  # a stop for each worker and one for this process
         tasks.put(None)
-    workers = [context.Process(target=_work, args=(function, shared, chunks, tasks, answers), daemon=True) for _ in range(processes - 1)]
-    for worker in workers:
-        worker.start()
     done: dict[int, list[Any]] = {}
-    failures: list[BaseException] = []
     lock = threading.Lock()
 
     def record(number: int, part: list[Any]) -> None:
         with lock:
             done[number] = part
-            count = sum(len(p) for p in done.values())
             if progress is not None:
-                progress(count, len(items))
+                progress(sum(len(p) for p in done.values()), len(items))
 
-    def collect() -> None:
-        # Takes the workers' answers while this process computes, so that no
-        # worker waits on a full pipe; ends when every worker has stopped.
-        running = len(workers)
-        while running:
-            try:
-                number, part, error = answers.get(timeout=1.0)
-            except queue.Empty:
-                if not any(worker.is_alive() for worker in workers):
-                    failures.append(WorkerError("a worker process stopped unexpectedly"))
-                    return
-                continue
-            if number is not None:
-                record(number, part)
-            elif error is not None:
-                failures.append(error)
-                return
-            else:
-                running -= 1
-
-    collector = threading.Thread(target=collect, name="sitegen-collect", daemon=True)
-    collector.start()
-    try:
+    with _Pool(context, processes - 1, lambda task: _run_chunk(function, shared, chunks[task[0]]), tasks, record) as pool:
         if meanwhile is not None:
             meanwhile()
-        while not failures:
-            number = tasks.get()
-            if number is None:
+        while not pool.failures:
+            task = tasks.get()
+            if task is None:
                 break
-            record(number, _run_chunk(function, shared, chunks[number]))
-        collector.join()
-    finally:
-        for worker in workers:
-            if failures or collector.is_alive():
-                worker.terminate()
-            worker.join()
-        tasks.close()
-        answers.close()
-    if failures:
-        raise failures[0]
+            record(task[0], _run_chunk(function, shared, chunks[task[0]]))
     return [result for number in range(len(chunks)) for result in done[number]]
+
+
+def _map_here(function: Callable[[Any], Any], items: list[Any], progress: Callable[[int, int], None] | None, meanwhile: Callable[[], None] | None = None) -> list[Any]:
+    """`[function(item) for item in items]` in the calling process, `meanwhile` first."""
+    if meanwhile is not None:
+        meanwhile()
+    results = []
+    for item in items:
+        results.append(function(item))
+        if progress is not None:
+            progress(len(results), len(items))
+    return results
+
+
+HANDED_STEADY = 64
+"""Prepared items waiting per worker, past which the calling process
+finishes an item itself: enough that no worker waits for the next while
+the threads that pass items and answers wait their turn for the
+interpreter (up to its switch interval, 5 ms, each), and at most 1/64 of
+the job's items, so that the workers' last items keep no one waiting."""
+
+
+def _serve(tasks, answers) -> None:
+    """A `Workers` process's life: jobs one after another, each a
+    ("job", pickled (finish, state)) message, then ("item", number,
+    pickled payload) messages, then ("end",); None stops the process."""
+    job, failed = None, False
+    while True:
+        task = tasks.get()
+        if task is None:
+            break
+        if task[0] == "job":
+            job, failed = pickle.loads(task[1]), False
+        elif task[0] == "end":
+            if not failed:
+                answers.put((None, None, None))
+            job = None
+        elif not failed:
+            finish, state = job
+            try:
+                answers.put((task[1], finish(state, pickle.loads(task[2])), None))
+            except BaseException as err:  # reported to the parent, which raises it
+                err.add_note("raised in a worker process:\n" + "".join(traceback.format_exception(err)).rstrip())
+                answers.put((None, None, _picklable(err)))
+                failed = True
+    answers.close()
+    answers.join_thread()
+
+
+class Workers:
+    """Worker processes for the jobs that hand their items over
+    (`map_handed`), forked once while the building process is small.
+
+    A worker forked from a large process copies every page of it that its
+    own allocations land on (a freed slot beside objects it never reads is
+    enough): forked at the start of a build, a worker holds little more
+    than what it is working on. Without a fork (one core, or a system that
+    cannot fork) there are no processes and jobs run in the calling one.
+    """
+
+    def __init__(self, count: int | None = None):
+        self.count = worker_count() - 1 if count is None else count
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self.count = 0
+        context = multiprocessing.get_context("fork") if self.count else None
+        self.tasks = [context.Queue() for _ in range(self.count)]
+        self.answers = context.Queue() if self.count else None
+        self.processes = [context.Process(target=_serve, args=(tasks, self.answers), daemon=True) for tasks in self.tasks]
+        for process in self.processes:
+            process.start()
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *error) -> None:
+        self.close()
+
+    def close(self, at_once: bool = False) -> None:
+        """Stops the processes: after their last job, or `at_once` (a job
+        failed, and what they still hold is of no use)."""
+        for process, tasks in zip(self.processes, self.tasks):
+            if at_once:
+                process.terminate()
+            else:
+                tasks.put(None)
+        for process in self.processes:
+            process.join()
+        for tasks in self.tasks:
+            tasks.close()
+        if self.answers is not None:
+            self.answers.close()
+        self.processes, self.tasks, self.count = [], [], 0
+
+
+def map_handed(
+    prepare: Callable[[Any], Any],
+    finish: Callable[[Any, Any], Any],
+    state: Any,
+    items: Iterable[Any],
+    workers: Workers | None = None,
+    min_items: int = MIN_ITEMS,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Any]:
+    """`[finish(state, prepare(item)) for item in items]`, with `prepare`
+    always in the calling process and `finish` on all cores when it pays.
+
+    For work that reads a large structure only to make something small to
+    finish (documents' text from the linked graph, then their search
+    postings): workers get what `prepare` made, pickled, and never read the
+    structure. The
+    calling process finishes items too whenever enough wait for the workers.
+    `finish` must be a module-level function and `state` picklable: they
+    travel to the workers, which may have been forked before either existed
+    (`workers`; without them, workers are forked for this call alone).
+    """
+    items = list(items)
+    if len(items) < min_items or (workers is not None and not workers.count) or not _can_fork(items, min_items):
+        return _map_here(lambda item: finish(state, prepare(item)), items, progress)
+    if workers is None:
+        with Workers() as own:
+            return map_handed(prepare, finish, state, items, own, min_items, progress)
+    done: dict[int, Any] = {}
+    waiting: dict[int, int] = {}  # item number → the worker it was handed to, until answered
+    loads = [0] * workers.count  # the items waiting for each worker
+    failures: list[BaseException] = []
+    steady = max(1, min(HANDED_STEADY, len(items) // 64))
+    lock = threading.Lock()
+
+    def record(number: int, result: Any) -> None:
+        with lock:
+            done[number] = result
+            if number in waiting:
+                loads[waiting.pop(number)] -= 1
+            if progress is not None:
+                progress(len(done), len(items))
+
+    job = pickle.dumps((finish, state), protocol=pickle.HIGHEST_PROTOCOL)
+    for tasks in workers.tasks:
+        tasks.put(("job", job))
+    collector = _collector(workers.answers, workers.processes, record, failures)
+    try:
+        for number, item in enumerate(items):
+            if failures:
+                break
+            payload = prepare(item)
+            with lock:
+                worker = min(range(workers.count), key=loads.__getitem__)
+                handed = loads[worker] < steady
+                if handed:
+                    waiting[number] = worker
+                    loads[worker] += 1
+            if handed:
+                workers.tasks[worker].put(("item", number, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
+            else:
+                record(number, finish(state, payload))
+        for tasks in workers.tasks:
+            tasks.put(("end",))
+        if not failures:
+            collector.join()
+    except BaseException:
+        workers.close(at_once=True)
+        raise
+    if failures:
+        workers.close(at_once=True)
+        raise failures[0]
+    return [done[number] for number in range(len(items))]

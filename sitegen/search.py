@@ -69,6 +69,7 @@ and batch, and go straight to their JSON text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 import unicodedata
@@ -79,7 +80,7 @@ from operator import and_, sub
 from typing import Callable, Iterator
 
 from sitegen.memory import gc_paused
-from sitegen.parallel import map_shared
+from sitegen.parallel import Workers, map_handed
 
 INDEX_DIR = "search"
 """Where the index goes in the output: next to the search page (`search/index.html`)."""
@@ -387,24 +388,30 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _index_range(shared: tuple["_Describer", list[tuple[str, str]]], bounds: tuple[int, int]) -> tuple[list[list], tuple]:
-    """The records of documents `bounds[0]` to `bounds[1]` and `index_batch` of them (in a worker on large sites)."""
-    describer, keys = shared
+def _describe_range(describer: "_Describer", keys: list[tuple[str, str]], bounds: tuple[int, int]) -> tuple[int, list[list], list[tuple[str, str, str]]]:
+    """(first document number, records, texts) of documents `bounds[0]` to `bounds[1]`."""
     start, end = bounds
     records, texts = [], []
     for key in keys[start:end]:
         record, text = describer.describe(key)
         records.append(record)
         texts.append(text)
+    return start, records, texts
+
+
+def _index_described(_: None, described: tuple[int, list[list], list[tuple[str, str, str]]]) -> tuple[list[list], tuple]:
+    """The records of a range of documents and `index_batch` of their texts (in a worker on large sites)."""
+    start, records, texts = described
     return records, index_batch(start, texts)
 
 
-def search_files(graph, progress: Progress | None = None, parallel: bool | None = None, batch: int = BATCH) -> dict[str, bytes]:
+def search_files(graph, progress: Progress | None = None, parallel: bool | None = None, batch: int = BATCH, workers: Workers | None = None) -> dict[str, bytes]:
     """The search index of a linked site, as {'search/...': bytes}.
 
     Batches of `batch` documents are indexed on every core on sites of at
     least PARALLEL_DOCS documents (`parallel` True or False decides
-    instead). The bytes are the same whatever the batches and processes.
+    instead), by `workers` when given. The bytes are the same whatever the
+    batches and processes.
     """
     describer = _Describer(graph)
     keys = describer.keys()
@@ -415,7 +422,8 @@ def search_files(graph, progress: Progress | None = None, parallel: bool | None 
     report = (lambda done, total: progress("indexing for search", min(done * batch, count), count)) if progress else None
     if progress is not None:
         progress("indexing for search", 0, count)
-    batches = map_shared(_index_range, (describer, keys), ranges, min_items=1 if parallel else len(ranges) + 1, progress=report)
+    describe = functools.partial(_describe_range, describer, keys)
+    batches = map_handed(describe, _index_described, None, ranges, workers, min_items=1 if parallel else len(ranges) + 1, progress=report)
     files: dict[str, bytes] = {}
     records: list[list] = []
     postings = _Postings()
@@ -443,13 +451,13 @@ def search_files(graph, progress: Progress | None = None, parallel: bool | None 
     return files
 
 
-def index_files(graph, progress: Progress | None = None, parallel: bool | None = None) -> dict[str, bytes]:
+def index_files(graph, progress: Progress | None = None, parallel: bool | None = None, workers: Workers | None = None) -> dict[str, bytes]:
     """The search index of a linked site (see `search_files`), or nothing
     when the site turns search off."""
     if not graph.site.config.search:
         return {}
     with gc_paused():  # millions of small objects next to a large graph: the collector would only walk it
-        return search_files(graph, progress, parallel)
+        return search_files(graph, progress, parallel, workers=workers)
 
 
 def add_search_index(result, progress: Progress | None = None) -> None:

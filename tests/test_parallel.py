@@ -1,0 +1,51 @@
+"""Handing prepared items over to worker processes (`sitegen.parallel.map_handed`)."""
+
+import os
+
+import pytest
+
+from sitegen.parallel import Workers, map_handed
+
+two_cores = pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2, reason="needs two cores")
+
+
+def _where_and_square(parent_pid: int, number: int) -> tuple[bool, int]:
+    return os.getpid() != parent_pid, number * number
+
+
+def _fail_in_a_worker(parent_pid: int, number: int) -> int:
+    if os.getpid() != parent_pid:
+        raise ValueError(f"item {number} failed in a worker")
+    return number
+
+
+@two_cores
+def test_workers_forked_early_finish_jobs_one_after_another_as_the_caller_would():
+    me = os.getpid()
+    with Workers() as workers:
+        for job in range(2):
+            items = list(range(job, 3000 + job))
+            results = map_handed(lambda n: n + 1, _where_and_square, me, items, workers)
+            assert [square for _, square in results] == [(n + 1) ** 2 for n in items]
+            in_worker = sum(1 for elsewhere, _ in results if elsewhere)
+            assert 0 < in_worker < len(items)  # both processes finished some
+
+
+@two_cores
+def test_a_failure_in_a_worker_is_raised_in_the_caller_and_the_workers_stop():
+    me = os.getpid()
+    workers = Workers()
+    with pytest.raises(ValueError, match="failed in a worker") as raised:
+        map_handed(lambda n: n, _fail_in_a_worker, me, range(3000), workers)
+    assert "raised in a worker process" in "".join(getattr(raised.value, "__notes__", []))
+    assert workers.count == 0 and not workers.processes
+    # With its workers gone, a pool's later jobs run in the calling process.
+    assert map_handed(lambda n: n, _fail_in_a_worker, me, range(3000), workers) == list(range(3000))
+
+
+def test_small_jobs_and_one_core_stay_in_the_calling_process():
+    me = os.getpid()
+    results = map_handed(lambda n: n, _where_and_square, me, range(10))
+    assert results == [(False, n * n) for n in range(10)]
+    with Workers(count=0) as none:
+        assert map_handed(lambda n: n, _where_and_square, me, range(3000), none) == [(False, n * n) for n in range(3000)]
