@@ -8,7 +8,6 @@ never prints; callers get a `BuildResult` with the diagnostics.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import sys
 import time
@@ -701,10 +700,18 @@ def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict
     result = BuildResult([])
     try:
         store = BodyStore(staging.scratch())
-        # Forked now, while this process is small (see `Workers`).
+        # Forked now, while this process is small (see `Workers`); stopped
+        # once the search index is made, so they hold nothing while the
+        # pages are rendered.
         workers = Workers()
+
+        def index(graph: Graph, progress: Progress | None) -> dict[str, bytes]:
+            try:
+                return index_files(graph, progress, workers=workers)
+            finally:
+                workers.close()
+
         try:
-            index = functools.partial(index_files, workers=workers)
             result = Builder(root, base_url, drafts, once=True, store=store).render(progress, staging, extra=index)
         finally:
             workers.close()

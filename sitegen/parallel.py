@@ -302,7 +302,7 @@ class Workers:
             tasks.close()
         if self.answers is not None:
             self.answers.close()
-        self.processes, self.tasks, self.count = [], [], 0
+        self.processes, self.tasks, self.answers, self.count = [], [], None, 0
 
 
 def map_handed(
