@@ -20,7 +20,7 @@ import jinja2
 
 from sitegen.bodystore import BodyStore
 from sitegen.cache import BuildCache, input_fingerprint
-from sitegen.data import facts_json, graph_json
+from sitegen.data import facts_json_parts, graph_json_parts
 from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Position, by_path
 from sitegen.deps import RecordingShaper, key_digests, update_digests
 from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
@@ -483,7 +483,10 @@ class Builder:
         made: dict[str, bytes] = {}
 
         def make_data_files() -> None:
-            made.update(self.hand_over(self.data_files(graph, changed_keys, defer or bool(self._deferred_pages)), staging, result))
+            if self.once and staging is not None:  # no later render compares them
+                result.staged.extend(self.stage_data_files(graph, staging))
+            else:
+                made.update(self.data_files(graph, changed_keys, defer or bool(self._deferred_pages)))
             made.update(self.hand_over(self.asset_files(diagnostics), staging, result))
 
         if budget is None:
@@ -546,28 +549,34 @@ class Builder:
         result.staged.extend(staging.stage(rel, data) for rel, data in sorted(files.items()))
         return {}
 
+    DATA_FILES = {
+        "data/facts.json": (facts_json_parts, ("entity:", "checks:", "card:")),
+        "data/graph.json": (graph_json_parts, ("card:", "article-entities:", "entity:", "citations:")),
+    }
+    """Each data file: what makes its bytes (in parts) and the prefixes of
+    the keys whose change makes it again."""
+
     def data_files(self, graph: Graph, changed_keys: set[str], defer: bool = False) -> dict[str, bytes]:
         """data/facts.json and data/graph.json, made again only when what they
         list changed (with `defer`, the last ones stand until the next call)."""
-        makers = {
-            "data/facts.json": (facts_json, ("entity:", "checks:", "card:")),
-            "data/graph.json": (graph_json, ("card:", "article-entities:", "entity:", "citations:")),
-        }
         files = {}
-        for output, (make, prefixes) in makers.items():
-            if self.once:  # no later render compares them
-                files[output] = make(graph)
-                continue
+        for output, (make, prefixes) in self.DATA_FILES.items():
             known = output in self._data_files
             if known and output not in self._deferred_data and not any(key.startswith(prefixes) for key in changed_keys):
                 pass  # still what the graph says
             elif known and defer:
                 self._deferred_data.add(output)
             else:
-                self._data_files[output] = make(graph)
+                self._data_files[output] = b"".join(make(graph))
                 self._deferred_data.discard(output)
             files[output] = self._data_files[output]
         return files
+
+    def stage_data_files(self, graph: Graph, staging: Staging) -> list[StagedFile]:
+        """The data files of a one-time build, written into `staging` as
+        they are made: at 100,000 articles, held whole, they would take
+        hundreds of megabytes at the build's busiest moment."""
+        return [staging.stage_parts(output, make(graph)) for output, (make, _) in self.DATA_FILES.items()]
 
     def asset_files(self, diagnostics: Diagnostics) -> dict[str, bytes]:
         """The theme's assets/ (site templates override the built-in ones) and the site's static/."""

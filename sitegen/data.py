@@ -25,26 +25,34 @@ def _value(value):
 _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
-def _dumps(data: dict) -> bytes:
+def _dump_parts(data: dict) -> Iterator[bytes]:
     """`data` as `json.dumps(data, ensure_ascii=False, sort_keys=True)`
-    writes it; a value that is an iterator is written as a list, an item at
-    a time, so that a large site's facts and edges are never all held as
-    dicts at once."""
-    # Joined as UTF-8 bytes: as one text, a single character beyond Latin-1
-    # would take two or four bytes for every character.
-    members = []
-    for key in sorted(data):
+    writes it, in UTF-8, in parts; a value that is an iterator is written
+    as a list, an item at a time, so that a large site's facts and edges
+    are never all held at once, as dicts or as text (a one-time build
+    writes the parts straight to the file)."""
+    for number, key in enumerate(sorted(data)):
         value = data[key]
+        yield (b"{" if number == 0 else b", ") + _encode(key).encode("utf-8") + b": "
         if isinstance(value, Iterator):
-            text = b"[" + b", ".join(_encode(item).encode("utf-8") for item in value) + b"]"
+            yield b"["
+            for index, item in enumerate(value):
+                yield (b"" if index == 0 else b", ") + _encode(item).encode("utf-8")
+            yield b"]"
         else:
-            text = _encode(value).encode("utf-8")
-        members.append(_encode(key).encode("utf-8") + b": " + text)
-    return b"{" + b", ".join(members) + b"}\n"
+            yield _encode(value).encode("utf-8")
+    yield b"}\n" if data else b"{}\n"
+
+
+def facts_json_parts(graph: Graph) -> Iterator[bytes]:
+    """data/facts.json, in parts (see `_dump_parts`)."""
+    return _dump_parts({"version": FORMAT_VERSION, "facts": _facts(graph)})
 
 
 def facts_json(graph: Graph) -> bytes:
-    return _dumps({"version": FORMAT_VERSION, "facts": _facts(graph)})
+    # Joined as UTF-8 bytes: as one text, a single character beyond Latin-1
+    # would take two or four bytes for every character.
+    return b"".join(facts_json_parts(graph))
 
 
 def _facts(graph: Graph) -> Iterator[dict]:
@@ -82,8 +90,13 @@ def _facts(graph: Graph) -> Iterator[dict]:
             }
 
 
+def graph_json_parts(graph: Graph) -> Iterator[bytes]:
+    """data/graph.json, in parts (see `_dump_parts`)."""
+    return _dump_parts({"version": FORMAT_VERSION, "nodes": _nodes(graph), "edges": _edges(graph)})
+
+
 def graph_json(graph: Graph) -> bytes:
-    return _dumps({"version": FORMAT_VERSION, "nodes": _nodes(graph), "edges": _edges(graph)})
+    return b"".join(graph_json_parts(graph))
 
 
 def _nodes(graph: Graph) -> Iterator[dict]:

@@ -22,6 +22,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
 
 MANIFEST = ".sitegen-manifest.json"
 JOURNAL = ".sitegen-journal.json"
@@ -243,8 +244,31 @@ class Staging:
     def stage(self, rel: str, data: bytes) -> StagedFile:
         """Stages one file unless the output already has exactly these bytes."""
         sha = digest(data)
-        if self.manifest.get(_safe_relative(rel)) == sha and os.path.isfile(os.path.join(self.out_dir, rel)):
+        if self._unchanged(rel, sha):
             return StagedFile(rel, sha, False)
+        with self._staged_file(rel) as handle:
+            handle.write(data)
+        return StagedFile(rel, sha, True)
+
+    def stage_parts(self, rel: str, parts: Iterable[bytes]) -> StagedFile:
+        """Stages one file made of `parts`, written as they come (the whole
+        is never held), unless the output already has exactly these bytes."""
+        sha = hashlib.sha256()
+        with self._staged_file(rel) as handle:
+            for part in parts:
+                sha.update(part)
+                handle.write(part)
+        if self._unchanged(rel, sha.hexdigest()):
+            os.unlink(os.path.join(self.folder, rel))
+            return StagedFile(rel, sha.hexdigest(), False)
+        return StagedFile(rel, sha.hexdigest(), True)
+
+    def _unchanged(self, rel: str, sha: str) -> bool:
+        return self.manifest.get(_safe_relative(rel)) == sha and os.path.isfile(os.path.join(self.out_dir, rel))
+
+    @contextlib.contextmanager
+    def _staged_file(self, rel: str) -> Iterator[BinaryIO]:
+        """The staged file `rel`, open for writing; an OS error is an OutputError."""
         path = os.path.join(self.folder, rel)
         folder = os.path.dirname(path)
         try:
@@ -252,10 +276,9 @@ class Staging:
                 os.makedirs(folder, exist_ok=True)
                 self._folders.add(folder)
             with open(path, "wb") as handle:
-                handle.write(data)
+                yield handle
         except OSError as err:
             raise OutputError(_io_message(err, self.out_dir / rel)) from None
-        return StagedFile(rel, sha, True)
 
     def commit(self, staged: list[StagedFile], removed: set[str] | None = None) -> WriteResult:
         """Makes the output hold the staged files, all or nothing.
