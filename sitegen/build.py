@@ -14,7 +14,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import jinja2
 
@@ -289,7 +289,7 @@ class Builder:
         report_unmentioned(graph, diagnostics)
         return BuildResult(diagnostics.sorted(), seconds=time.perf_counter() - started, graph=graph)
 
-    def render(self, progress: Progress | None = None, staging: Staging | None = None, changed: set[str] | None = None, defer: bool = False, budget: Callable[[], bool] | None = None, extra: Callable[[Graph, Progress | None], dict[str, bytes]] | None = None) -> BuildResult:
+    def render(self, progress: Progress | None = None, staging: Staging | None = None, changed: set[str] | None = None, defer: bool = False, budget: Callable[[], bool] | None = None, extra: Callable[[Graph, Progress | None], Iterable[tuple[str, bytes]]] | None = None) -> BuildResult:
         """Everything but committing the output: the output files as bytes, or the diagnostics.
 
         After the first call, only pages whose dependencies changed since the
@@ -319,7 +319,7 @@ class Builder:
         the next one (after a failed render they wait for a good one)."""
         return self._last is not None and bool(self._deferred_pages or self._deferred_data)
 
-    def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None, defer: bool, budget: Callable[[], bool] | None, extra: Callable[[Graph, Progress | None], dict[str, bytes]] | None) -> BuildResult:
+    def _render(self, progress: Progress | None, staging: Staging | None, changed: set[str] | None, defer: bool, budget: Callable[[], bool] | None, extra: Callable[[Graph, Progress | None], Iterable[tuple[str, bytes]]] | None) -> BuildResult:
         started = time.perf_counter()
         paths, listed, reparsed = self.refresh(changed)
         update = self.update(paths, reparsed)
@@ -338,7 +338,7 @@ class Builder:
         if diagnostics.error_count == 0:
             if self.once:
                 self.release_sources(update.graph)
-            made = self.hand_over(extra(update.graph, progress) if extra is not None else {}, staging, result)
+            made = self.hand_over(extra(update.graph, progress) if extra is not None else (), staging, result)
             result.files = self.render_files(update, diagnostics, progress, result, staging, defer, budget)
             result.files.update(made)
         result.diagnostics = diagnostics.sorted()
@@ -487,7 +487,7 @@ class Builder:
                 result.staged.extend(self.stage_data_files(graph, staging))
             else:
                 made.update(self.data_files(graph, changed_keys, defer or bool(self._deferred_pages)))
-            made.update(self.hand_over(self.asset_files(diagnostics), staging, result))
+            made.update(self.hand_over(self.asset_files(diagnostics).items(), staging, result))
 
         if budget is None:
             # Pages listing the whole site are the slowest: first, so that
@@ -540,13 +540,13 @@ class Builder:
             for key in new - old:
                 self._pages_by_key.setdefault(key, set()).add(output)
 
-    def hand_over(self, files: dict[str, bytes], staging: Staging | None, result: BuildResult) -> dict[str, bytes]:
-        """`files`, or, for a one-time render into a staging, nothing: they
-        are staged at once (into `result.staged`), so that no process holds
-        their bytes while the pages are rendered."""
+    def hand_over(self, files: Iterable[tuple[str, bytes]], staging: Staging | None, result: BuildResult) -> dict[str, bytes]:
+        """`files` (path, bytes), as a dict, or, for a one-time render into a
+        staging, nothing: each is staged as it comes (into `result.staged`),
+        so that no process holds their bytes while the pages are rendered."""
         if not self.once or staging is None:
-            return files
-        result.staged.extend(staging.stage(rel, data) for rel, data in sorted(files.items()))
+            return dict(files)
+        result.staged.extend(staging.stage(rel, data) for rel, data in files)
         return {}
 
     DATA_FILES = {
@@ -714,9 +714,9 @@ def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict
         # pages are rendered.
         workers = Workers()
 
-        def index(graph: Graph, progress: Progress | None) -> dict[str, bytes]:
+        def index(graph: Graph, progress: Progress | None) -> Iterator[tuple[str, bytes]]:
             try:
-                return index_files(graph, progress, workers=workers)
+                yield from index_files(graph, progress, workers=workers)
             finally:
                 workers.close()
 

@@ -131,13 +131,7 @@ class ArticleText:
 
 
 def _article_text(html: str, anchors: list[str | None], texts: list[str], fields: tuple) -> ArticleText:
-    # Every article has a 'p-1', 'p-2' ...: one string each for the whole
-    # site, not one per passage (a tenth of a large site's linked graph).
-    return ArticleText(html, list(map(Passage, map(_intern_anchor, anchors), texts)), *fields)
-
-
-def _intern_anchor(anchor: str | None) -> str | None:
-    return anchor if anchor is None else sys.intern(anchor)
+    return ArticleText(html, list(map(Passage, anchors, texts)), *fields)
 
 
 @dataclass(slots=True)

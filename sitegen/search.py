@@ -406,7 +406,13 @@ def _index_described(_: None, described: tuple[int, list[list], list[tuple[str, 
 
 
 def search_files(graph, progress: Progress | None = None, parallel: bool | None = None, batch: int = BATCH, workers: Workers | None = None) -> dict[str, bytes]:
-    """The search index of a linked site, as {'search/...': bytes}.
+    """The search index of a linked site, as {'search/...': bytes} (see `search_file_parts`)."""
+    return dict(search_file_parts(graph, progress, parallel, batch, workers))
+
+
+def search_file_parts(graph, progress: Progress | None = None, parallel: bool | None = None, batch: int = BATCH, workers: Workers | None = None) -> Iterator[tuple[str, bytes]]:
+    """The search index of a linked site, one ('search/...', bytes) file
+    after another: each can be written out and let go before the next.
 
     Batches of `batch` documents are indexed on every core on sites of at
     least PARALLEL_DOCS documents (`parallel` True or False decides
@@ -424,18 +430,19 @@ def search_files(graph, progress: Progress | None = None, parallel: bool | None 
         progress("indexing for search", 0, count)
     describe = functools.partial(_describe_range, describer, keys)
     batches = map_handed(describe, _index_described, None, ranges, workers, min_items=1 if parallel else len(ranges) + 1, progress=report)
-    files: dict[str, bytes] = {}
     records: list[list] = []
     postings = _Postings()
     for batch_records, batch_postings in batches:
         postings.add(batch_postings)
         records += batch_records
+    del batches
     for number in range(0, count, CHUNK):
-        files[f"{INDEX_DIR}/docs/{number // CHUNK}.json"] = _dumps(records[number : number + CHUNK]).encode("utf-8")
+        yield f"{INDEX_DIR}/docs/{number // CHUNK}.json", _dumps(records[number : number + CHUNK]).encode("utf-8")
+    del records
     lengths, titles = postings.lengths, postings.titles
     shard_keys = []
     for key, data in postings.shards():
-        files[f"{INDEX_DIR}/terms/{key}.json"] = data
+        yield f"{INDEX_DIR}/terms/{key}.json", data
         shard_keys.append(key)
     meta = {
         "version": FORMAT,
@@ -447,17 +454,16 @@ def search_files(graph, progress: Progress | None = None, parallel: bool | None 
         "lengths": lengths.tolist(),
         "titles": titles.tolist(),
     }
-    files[f"{INDEX_DIR}/meta.json"] = _dumps(meta).encode("utf-8")
-    return files
+    yield f"{INDEX_DIR}/meta.json", _dumps(meta).encode("utf-8")
 
 
-def index_files(graph, progress: Progress | None = None, parallel: bool | None = None, workers: Workers | None = None) -> dict[str, bytes]:
-    """The search index of a linked site (see `search_files`), or nothing
-    when the site turns search off."""
+def index_files(graph, progress: Progress | None = None, parallel: bool | None = None, workers: Workers | None = None) -> Iterator[tuple[str, bytes]]:
+    """The search index of a linked site (see `search_file_parts`), or
+    nothing when the site turns search off."""
     if not graph.site.config.search:
-        return {}
+        return
     with gc_paused():  # millions of small objects next to a large graph: the collector would only walk it
-        return search_files(graph, progress, parallel, workers=workers)
+        yield from search_file_parts(graph, progress, parallel, workers=workers)
 
 
 def add_search_index(result, progress: Progress | None = None) -> None:
