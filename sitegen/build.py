@@ -8,6 +8,7 @@ never prints; callers get a `BuildResult` with the diagnostics.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import sys
 import time
@@ -27,7 +28,7 @@ from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
 from sitegen.memory import gc_paused, return_free_memory
 from sitegen.load import SourceDoc, discover, load_source, read_body, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
-from sitegen.parallel import Workers, map_shared
+from sitegen.parallel import Workers, map_handed, map_shared
 from sitegen.search import index_files
 from sitegen.render import PagePlan, Shaper, builtin_templates, make_environment, plan_pages
 from sitegen.validate import ReferenceChecker, assemble, file_id, revalidate
@@ -115,11 +116,14 @@ class _SourceDigests:
 class Builder:
     """Builds one site folder, remembering parsed files between builds."""
 
-    def __init__(self, root: Path, base_url: str | None = None, drafts: bool = False, once: bool = False, store: BodyStore | None = None):
+    def __init__(self, root: Path, base_url: str | None = None, drafts: bool = False, once: bool = False, store: BodyStore | None = None, workers: Workers | None = None):
         """`once`: the builder renders one time only (`sitegen build`), so it
         does not record what each page read, which only later renders use;
-        a `store` then holds the linked bodies instead of memory."""
+        a `store` then holds the linked bodies instead of memory.
+        `workers` render the pages and index them for search (by default,
+        workers are forked when there are pages enough)."""
         self.root = root
+        self.workers = workers
         self.base_url = base_url
         self.drafts = drafts
         self.once = once
@@ -479,7 +483,7 @@ class Builder:
         failed: dict[tuple, Diagnostic] = {}
         report = (lambda done, total: progress("rendering", done, total)) if progress else None
         rendered = []
-        shared = (self, shaper, plans, staging)
+        finisher = PageFinisher(self.root, env, staging)
         made: dict[str, bytes] = {}
 
         def make_data_files() -> None:
@@ -493,13 +497,13 @@ class Builder:
             # Pages listing the whole site are the slowest: first, so that
             # none is left for one process while the other has finished.
             dirty.sort(key=lambda index: (bool(plans[index].subject), index))
-            pages = map_shared(_render_plan, shared, dirty, progress=report, meanwhile=make_data_files)
+            pages = map_handed(lambda index: shape_page(shaper, plans[index], self.root), _finish_page, finisher, dirty, self.workers, progress=report, meanwhile=make_data_files)
         else:
             # Pages of one article or entity are quick; pages listing the whole
             # site (the article list, the timeline) are not: they come last,
             # so that a save coming in rarely waits behind one.
             dirty.sort(key=lambda index: (not plans[index].subject, index))
-            pages = _render_for(budget, shared, dirty)
+            pages = _render_for(budget, shaper, finisher, [plans[index] for index in dirty])
             self._deferred_pages.update(plans[index].output for index in dirty[len(pages) :])
             make_data_files()
         for index, (page, keys, problem) in zip(dirty, pages):
@@ -594,45 +598,80 @@ class Builder:
                 diagnostics.error(Position(rel, 1, 1), "io", f"cannot read the file: {err.strerror or err}")
         return files
 
-    def template_diagnostic(self, err: jinja2.TemplateError, plan: PagePlan) -> Diagnostic:
-        filename, line = None, 1
-        if isinstance(err, jinja2.TemplateSyntaxError):
-            filename, line = err.filename, err.lineno or 1
-        else:
-            for frame in reversed(traceback.extract_tb(err.__traceback__)):
-                if frame.filename.endswith((".html", ".xml", ".txt")):
-                    filename, line = frame.filename, frame.lineno or 1
-                    break
-        path = plan.template
-        if filename:
-            try:
-                path = Path(filename).resolve().relative_to(self.root.resolve()).as_posix()
-            except ValueError:
-                path = filename
-        message = getattr(err, "message", None) or str(err)
-        return Diagnostic(Position(path, line, 1), ERROR, "template", f"template error while making {plan.output}: {message}")
+
+def template_diagnostic(root: Path, err: jinja2.TemplateError, template: str, output: str) -> Diagnostic:
+    """A template's failure while making `output`, at the template line that failed."""
+    filename, line = None, 1
+    if isinstance(err, jinja2.TemplateSyntaxError):
+        filename, line = err.filename, err.lineno or 1
+    else:
+        for frame in reversed(traceback.extract_tb(err.__traceback__)):
+            if frame.filename.endswith((".html", ".xml", ".txt")):
+                filename, line = frame.filename, frame.lineno or 1
+                break
+    path = template
+    if filename:
+        try:
+            path = Path(filename).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            path = filename
+    message = getattr(err, "message", None) or str(err)
+    return Diagnostic(Position(path, line, 1), ERROR, "template", f"template error while making {output}: {message}")
 
 
-def _render_plan(shared: tuple["Builder", Shaper, list[PagePlan], Staging | None], index: int) -> tuple[bytes | StagedFile | None, frozenset[str] | None, Diagnostic | None]:
-    """Renders one page (in a worker process for large sites): (its bytes,
-    or the staged file when there is a staging; the keys it read; a problem)."""
-    builder, shaper, plans, staging = shared
-    plan = plans[index]
+class PageFinisher:
+    """Renders a page's shaped data with the site's templates and stages
+    the bytes: everything that needs no graph, so that a worker can do it
+    (it travels there pickled, without its templates: a worker loads its
+    own from the same folders)."""
+
+    def __init__(self, root: Path, env: jinja2.Environment, staging: Staging | None):
+        self.root, self.env, self.staging = root, env, staging
+
+    def __getstate__(self) -> dict:
+        return {"root": self.root, "staging": self.staging}
+
+    def __setstate__(self, state: dict) -> None:
+        self.root, self.staging = state["root"], state["staging"]
+        self.env = make_environment(self.root)
+
+    def finish(self, shaped: "ShapedPage") -> tuple[bytes | StagedFile | None, frozenset[str] | None, Diagnostic | None]:
+        """(The page's bytes, or the staged file when there is a staging;
+        the keys it read; a problem)."""
+        output, template, context, keys, problem = shaped
+        if problem is not None:
+            return None, None, problem
+        try:
+            data = self.env.get_template(template).render(context).encode("utf-8")
+        except jinja2.TemplateError as err:
+            return None, None, template_diagnostic(self.root, err, template, output)
+        return (data if self.staging is None else self.staging.stage(output, data)), keys, None
+
+
+ShapedPage = tuple[str, str, "dict | None", "frozenset[str] | None", "Diagnostic | None"]
+"""(output, template, the page's data, the keys it read, a problem)."""
+
+
+def shape_page(shaper: Shaper, plan: PagePlan, root: Path) -> ShapedPage:
+    """One page's data, shaped from the graph (always in the building process)."""
     try:
         context, keys = shaper.shape(lambda: {**plan.context(shaper), "site": shaper.site_data()})
-        data = shaper.env.get_template(plan.template).render(context).encode("utf-8")
     except jinja2.TemplateError as err:
-        return None, None, builder.template_diagnostic(err, plan)
-    return (data if staging is None else staging.stage(plan.output, data)), keys, None
+        return plan.output, plan.template, None, None, template_diagnostic(root, err, plan.template, plan.output)
+    return plan.output, plan.template, context, keys, None
 
 
-def _render_for(budget: Callable[[], bool], shared: tuple, indexes: list[int]) -> list:
+def _finish_page(finisher: PageFinisher, shaped: ShapedPage):
+    return finisher.finish(shaped)
+
+
+def _render_for(budget: Callable[[], bool], shaper: Shaper, finisher: PageFinisher, plans: list[PagePlan]) -> list:
     """Renders pages in this process, in order, while `budget()` says to go on (at least one)."""
     pages = []
-    for index in indexes:
+    for plan in plans:
         if pages and not budget():
             break
-        pages.append(_render_plan(shared, index))
+        pages.append(finisher.finish(shape_page(shaper, plan, finisher.root)))
     return pages
 
 
@@ -709,19 +748,11 @@ def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict
     result = BuildResult([])
     try:
         store = BodyStore(staging.scratch())
-        # Forked now, while this process is small (see `Workers`); stopped
-        # once the search index is made, so they hold nothing while the
-        # pages are rendered.
+        # Forked now, while this process is small (see `Workers`).
         workers = Workers()
-
-        def index(graph: Graph, progress: Progress | None) -> Iterator[tuple[str, bytes]]:
-            try:
-                yield from index_files(graph, progress, workers=workers)
-            finally:
-                workers.close()
-
         try:
-            result = Builder(root, base_url, drafts, once=True, store=store).render(progress, staging, extra=index)
+            index = functools.partial(index_files, workers=workers)
+            result = Builder(root, base_url, drafts, once=True, store=store, workers=workers).render(progress, staging, extra=index)
         finally:
             workers.close()
             store.close()

@@ -1,23 +1,26 @@
 """Running the heavy stages (parsing, linking, rendering) on every core.
 
-Work is split into chunks shared out among forked worker processes and the
-calling process itself. Forking lets a worker use what the parent built
-(the name index, the linked graph, the Jinja environment) without pickling
-it; only chunk numbers go to the workers and only results come back. The
+Parsing and linking are split into chunks shared out among forked worker
+processes and the calling process itself (`map_shared`). Forking lets a
+worker use what the parent built (the name index, the site) without
+pickling it; only chunk numbers go to the workers and only results come
+back. The
 calling process takes chunks too, instead of waiting: on two cores that is
 one worker, not two, and so one copy fewer of the pages a worker's
 reference counting copies from its parent. Small jobs run in the calling
 process alone, where starting a worker would cost more than it saves.
 
-Work that needs the large structure only to make its input (the search
-index: documents' text from the graph, then their postings) is handed
-over instead (`map_handed`): the calling process prepares every item, and
-workers forked at the start of the build (`Workers`), which share nothing
-of the structure and so copy none of it, finish them.
+Work that needs the large structure only to make its input (a page's
+data from the linked graph, then its HTML; documents' text, then their
+search postings) is handed over instead (`map_handed`): the calling
+process prepares every item, and workers forked at the start of the build
+(`Workers`), which share nothing of the structure and so copy none of it,
+finish them.
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -225,6 +228,9 @@ def _map_here(function: Callable[[Any], Any], items: list[Any], progress: Callab
     return results
 
 
+HANDED_BACKLOG = 32 << 20
+"""Bytes of prepared items that may wait for the workers while the calling
+process does `meanwhile`: enough to keep them busy a while, little to hold."""
 HANDED_STEADY = 64
 """Prepared items waiting per worker, past which the calling process
 finishes an item itself: enough that no worker waits for the next while
@@ -233,10 +239,22 @@ interpreter (up to its switch interval, 5 ms, each), and at most 1/64 of
 the job's items, so that the workers' last items keep no one waiting."""
 
 
+LARGE_ITEM = 1 << 20
+"""Pickled bytes past which a worker hands the memory a batch took back to
+the system when done with it (a page listing the whole site, say)."""
+BATCH_ITEMS = 16
+BATCH_BYTES = 256 << 10
+"""Items travel to a worker in batches of up to 16 items or 256 KB: each
+message waits for the interpreter in the threads that pass it on (up to
+its switch interval, 5 ms, on each side), a wait a batch shares out."""
+
+
 def _serve(tasks, answers) -> None:
     """A `Workers` process's life: jobs one after another, each a
-    ("job", pickled (finish, state)) message, then ("item", number,
-    pickled payload) messages, then ("end",); None stops the process."""
+    ("job", pickled (finish, state)) message, then ("items", batch number,
+    [(item number, pickled payload), ...]) messages, answered with
+    (batch number, [(item number, result), ...], None), then ("end",);
+    None stops the process."""
     job, failed = None, False
     while True:
         task = tasks.get()
@@ -251,7 +269,9 @@ def _serve(tasks, answers) -> None:
         elif not failed:
             finish, state = job
             try:
-                answers.put((task[1], finish(state, pickle.loads(task[2])), None))
+                answers.put((task[1], [(number, finish(state, pickle.loads(data))) for number, data in task[2]], None))
+                if sum(len(data) for _, data in task[2]) > LARGE_ITEM:
+                    return_free_memory()
             except BaseException as err:  # reported to the parent, which raises it
                 err.add_note("raised in a worker process:\n" + "".join(traceback.format_exception(err)).rstrip())
                 answers.put((None, None, _picklable(err)))
@@ -313,6 +333,7 @@ def map_handed(
     workers: Workers | None = None,
     min_items: int = MIN_ITEMS,
     progress: Callable[[int, int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Any]:
     """`[finish(state, prepare(item)) for item in items]`, with `prepare`
     always in the calling process and `finish` on all cores when it pays.
@@ -325,16 +346,21 @@ def map_handed(
     `finish` must be a module-level function and `state` picklable: they
     travel to the workers, which may have been forked before either existed
     (`workers`; without them, workers are forked for this call alone).
+    `meanwhile` is other work for the calling process, done once enough
+    prepared items wait to keep the workers busy a while.
     """
     items = list(items)
     if len(items) < min_items or (workers is not None and not workers.count) or not _can_fork(items, min_items):
-        return _map_here(lambda item: finish(state, prepare(item)), items, progress)
+        return _map_here(lambda item: finish(state, prepare(item)), items, progress, meanwhile)
     if workers is None:
         with Workers() as own:
-            return map_handed(prepare, finish, state, items, own, min_items, progress)
+            return map_handed(prepare, finish, state, items, own, min_items, progress, meanwhile)
     done: dict[int, Any] = {}
-    waiting: dict[int, int] = {}  # item number → the worker it was handed to, until answered
-    loads = [0] * workers.count  # the items waiting for each worker
+    sent: dict[int, tuple[int, int]] = {}  # batch number → (the worker it went to, its bytes), until answered
+    loads = [0] * workers.count  # the items handed to each worker and not answered (those in `batches` too)
+    batches: list[list[tuple[int, bytes]]] = [[] for _ in range(workers.count)]  # each worker's next batch
+    backlog = [0]  # the bytes handed out and not answered, all workers together
+    numbers = itertools.count()
     failures: list[BaseException] = []
     steady = max(1, min(HANDED_STEADY, len(items) // 64))
     lock = threading.Lock()
@@ -342,30 +368,57 @@ def map_handed(
     def record(number: int, result: Any) -> None:
         with lock:
             done[number] = result
-            if number in waiting:
-                loads[waiting.pop(number)] -= 1
             if progress is not None:
                 progress(len(done), len(items))
+
+    def record_batch(batch: int, results: list[tuple[int, Any]]) -> None:
+        with lock:
+            worker, size = sent.pop(batch)
+            loads[worker] -= len(results)
+            backlog[0] -= size
+            done.update(results)
+            if progress is not None:
+                progress(len(done), len(items))
+
+    def send(worker: int) -> None:
+        batch = batches[worker]
+        if batch:
+            batches[worker] = []
+            number = next(numbers)
+            with lock:
+                sent[number] = (worker, sum(len(data) for _, data in batch))
+            workers.tasks[worker].put(("items", number, batch))
 
     job = pickle.dumps((finish, state), protocol=pickle.HIGHEST_PROTOCOL)
     for tasks in workers.tasks:
         tasks.put(("job", job))
-    collector = _collector(workers.answers, workers.processes, record, failures)
+    collector = _collector(workers.answers, workers.processes, record_batch, failures)
     try:
         for number, item in enumerate(items):
             if failures:
                 break
             payload = prepare(item)
+            if meanwhile is not None and (backlog[0] >= HANDED_BACKLOG or number == len(items) - 1):
+                for worker in range(workers.count):
+                    send(worker)
+                meanwhile()
+                meanwhile = None
             with lock:
                 worker = min(range(workers.count), key=loads.__getitem__)
-                handed = loads[worker] < steady
-                if handed:
-                    waiting[number] = worker
-                    loads[worker] += 1
-            if handed:
-                workers.tasks[worker].put(("item", number, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
-            else:
+                handed = loads[worker] < steady or (meanwhile is not None and backlog[0] < HANDED_BACKLOG)
+            if not handed:
                 record(number, finish(state, payload))
+                continue
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            batches[worker].append((number, data))
+            with lock:
+                loads[worker] += 1
+                backlog[0] += len(data)
+                idle = loads[worker] == len(batches[worker])  # it has nothing else to do
+            if idle or len(batches[worker]) >= BATCH_ITEMS or sum(len(d) for _, d in batches[worker]) >= BATCH_BYTES:
+                send(worker)
+        for worker in range(workers.count):
+            send(worker)
         for tasks in workers.tasks:
             tasks.put(("end",))
         if not failures:

@@ -58,8 +58,9 @@ encoding), too slow for one core. So on large sites batches of documents
 also go to worker processes that tokenize them, count, group by term and
 encode the postings, while the build indexes other batches itself; the
 batches are joined in order (only the first delta of each term in a batch
-changes). The batches are shared out by `sitegen.parallel.map_shared`, as
-the pages are, and describing a document runs in the worker too. ASCII text is
+changes). The batches are handed out by `sitegen.parallel.map_handed`, as
+the pages are: the build's process describes each batch (it reads the
+graph), and the workers, which never see the graph, index its text. ASCII text is
 lowered and split as bytes (`bytes.translate`), several times faster than
 a regular expression; only runs of other characters go through Unicode's
 tables, each distinct run once. Postings are `array('I')`, one per term

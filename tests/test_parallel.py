@@ -1,9 +1,12 @@
 """Handing prepared items over to worker processes (`sitegen.parallel.map_handed`)."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 
+from conftest import REPO, sitegen
 from sitegen.parallel import Workers, map_handed
 
 two_cores = pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2, reason="needs two cores")
@@ -49,3 +52,18 @@ def test_small_jobs_and_one_core_stay_in_the_calling_process():
     assert results == [(False, n * n) for n in range(10)]
     with Workers(count=0) as none:
         assert map_handed(lambda n: n, _where_and_square, me, range(3000), none) == [(False, n * n) for n in range(3000)]
+
+
+@two_cores
+def test_a_template_that_fails_in_a_worker_is_reported_at_its_line(tmp_path):
+    # Enough pages that they are rendered by a worker too: the worker loads
+    # the site's templates itself, and its failures come back as diagnostics.
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, str(REPO / "bench/generate.py"), str(site), "--articles", "300", "-q"], check=True, timeout=300)
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/entity.html").write_text('{% extends "base.html" %}\n{% block main %}\n<p>{{ entity.no_such_field }}</p>\n{% endblock %}\n', encoding="utf-8")
+    run = sitegen("build", site, "-o", tmp_path / "out", "-q")
+    assert run.code == 1
+    problems = [line for line in run.stderr.splitlines() if ": error: " in line]
+    assert problems and all(line.startswith("templates/entity.html:3:1: error: template error while making ") for line in problems), run.stderr
+    assert not (tmp_path / "out" / "index.html").exists()  # a failed build writes nothing
