@@ -27,7 +27,9 @@ _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 def _dump_parts(data: dict) -> Iterator[bytes]:
     """`data` as `json.dumps(data, ensure_ascii=False, sort_keys=True)`
-    writes it, in UTF-8, in parts; a value that is an iterator is written
+    writes it, in UTF-8 (joined as bytes: as one text, a single character
+    beyond Latin-1 would take two or four bytes for every character), in
+    parts; a value that is an iterator is written
     as a list, an item at a time, so that a large site's facts and edges
     are never all held at once, as dicts or as text (a one-time build
     writes the parts straight to the file)."""
@@ -47,12 +49,6 @@ def _dump_parts(data: dict) -> Iterator[bytes]:
 def facts_json_parts(graph: Graph) -> Iterator[bytes]:
     """data/facts.json, in parts (see `_dump_parts`)."""
     return _dump_parts({"version": FORMAT_VERSION, "facts": _facts(graph)})
-
-
-def facts_json(graph: Graph) -> bytes:
-    # Joined as UTF-8 bytes: as one text, a single character beyond Latin-1
-    # would take two or four bytes for every character.
-    return b"".join(facts_json_parts(graph))
 
 
 def _facts(graph: Graph) -> Iterator[dict]:
@@ -94,9 +90,6 @@ def graph_json_parts(graph: Graph) -> Iterator[bytes]:
     """data/graph.json, in parts (see `_dump_parts`)."""
     return _dump_parts({"version": FORMAT_VERSION, "nodes": _nodes(graph), "edges": _edges(graph)})
 
-
-def graph_json(graph: Graph) -> bytes:
-    return b"".join(graph_json_parts(graph))
 
 
 def _nodes(graph: Graph) -> Iterator[dict]:

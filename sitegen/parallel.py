@@ -410,6 +410,10 @@ def map_handed(
                 record(number, finish(state, payload))
                 continue
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            if len(data) > LARGE_ITEM:
+                # glibc keeps what pickles of this size took once they are
+                # sent, in the middle of the heap, unless told to give it back
+                return_free_memory()
             batches[worker].append((number, data))
             with lock:
                 loads[worker] += 1
