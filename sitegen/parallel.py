@@ -229,8 +229,11 @@ def _map_here(function: Callable[[Any], Any], items: list[Any], progress: Callab
 
 
 HANDED_BACKLOG = 32 << 20
-"""Bytes of prepared items that may wait for the workers while the calling
-process does `meanwhile`: enough to keep them busy a while, little to hold."""
+HANDED_SHARE = 8
+"""Prepared items wait for the workers, before the calling process does
+`meanwhile`, until there are 32 MB of them or 1/8 of the job: enough to
+keep the workers busy a while, little to hold, and on a small job not all
+of it (the calling process would then only prepare)."""
 HANDED_STEADY = 64
 """Prepared items waiting per worker, past which the calling process
 finishes an item itself: enough that no worker waits for the next while
@@ -398,14 +401,17 @@ def map_handed(
             if failures:
                 break
             payload = prepare(item)
-            if meanwhile is not None and (backlog[0] >= HANDED_BACKLOG or number == len(items) - 1):
+            with lock:
+                # the workers have enough to go on with while `meanwhile` runs
+                enough = backlog[0] >= HANDED_BACKLOG or sum(loads) * HANDED_SHARE >= len(items)
+            if meanwhile is not None and (enough or number == len(items) - 1):
                 for worker in range(workers.count):
                     send(worker)
                 meanwhile()
                 meanwhile = None
             with lock:
                 worker = min(range(workers.count), key=loads.__getitem__)
-                handed = loads[worker] < steady or (meanwhile is not None and backlog[0] < HANDED_BACKLOG)
+                handed = loads[worker] < steady or (meanwhile is not None and not enough)
             if not handed:
                 record(number, finish(state, payload))
                 continue
