@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import threading
 import traceback
 from typing import Any, Callable, Iterable, Sequence
@@ -257,7 +258,11 @@ def _serve(tasks, answers) -> None:
     ("job", pickled (finish, state)) message, then ("items", batch number,
     [(item number, pickled payload), ...]) messages, answered with
     (batch number, [(item number, result), ...], None), then ("end",);
-    None stops the process."""
+    None stops the process.
+
+    Ctrl-C is the building process's to handle (it stops its workers): a
+    worker ignores it, so it neither dies mid-answer nor prints a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     job, failed = None, False
     while True:
         task = tasks.get()

@@ -1,8 +1,10 @@
 """Handing prepared items over to worker processes (`sitegen.parallel.map_handed`)."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -67,3 +69,21 @@ def test_a_template_that_fails_in_a_worker_is_reported_at_its_line(tmp_path):
     problems = [line for line in run.stderr.splitlines() if ": error: " in line]
     assert problems and all(line.startswith("templates/entity.html:3:1: error: template error while making ") for line in problems), run.stderr
     assert not (tmp_path / "out" / "index.html").exists()  # a failed build writes nothing
+
+
+@two_cores
+def test_ctrl_c_stops_a_build_and_its_workers_without_a_traceback(tmp_path):
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, str(REPO / "bench/generate.py"), str(site), "--articles", "3000", "-q"], check=True, timeout=300)
+    for seconds in (0.5, 2.5):  # while it loads, and later
+        build = subprocess.Popen(
+            [sys.executable, "-m", "sitegen", "build", str(site), "-o", str(tmp_path / "out"), "-q"],
+            cwd=REPO, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        time.sleep(seconds)
+        os.killpg(build.pid, signal.SIGINT)  # as a terminal sends it: to the build and its workers
+        _, err = build.communicate(timeout=120)
+        assert build.returncode == 130, err
+        assert "Traceback" not in err, err
+        assert not (tmp_path / "out" / "index.html").exists()
