@@ -497,7 +497,7 @@ class Builder:
             # Pages listing the whole site are the slowest: first, so that
             # none is left for one process while the other has finished.
             dirty.sort(key=lambda index: (bool(plans[index].subject), index))
-            pages = map_handed(lambda index: shape_page(shaper, plans[index], self.root), _finish_page, finisher, dirty, self.workers, progress=report, meanwhile=make_data_files)
+            pages = map_handed(lambda index: shape_page(shaper, plans[index], self.root), PageFinisher.finish, finisher, dirty, self.workers, progress=report, meanwhile=make_data_files)
         else:
             # Pages of one article or entity are quick; pages listing the whole
             # site (the article list, the timeline) are not: they come last,
@@ -659,10 +659,6 @@ def shape_page(shaper: Shaper, plan: PagePlan, root: Path) -> ShapedPage:
     except jinja2.TemplateError as err:
         return plan.output, plan.template, None, None, template_diagnostic(root, err, plan.template, plan.output)
     return plan.output, plan.template, context, keys, None
-
-
-def _finish_page(finisher: PageFinisher, shaped: ShapedPage):
-    return finisher.finish(shaped)
 
 
 def _render_for(budget: Callable[[], bool], shaper: Shaper, finisher: PageFinisher, plans: list[PagePlan]) -> list:

@@ -4,10 +4,9 @@ Parsing and linking are split into chunks shared out among forked worker
 processes and the calling process itself (`map_shared`). Forking lets a
 worker use what the parent built (the name index, the site) without
 pickling it; only chunk numbers go to the workers and only results come
-back. The
-calling process takes chunks too, instead of waiting: on two cores that is
-one worker, not two, and so one copy fewer of the pages a worker's
-reference counting copies from its parent. Small jobs run in the calling
+back. The calling process takes chunks too, instead of waiting: on two
+cores that is one worker, not two, and so one copy fewer of the pages a
+worker's reference counting copies from its parent. Small jobs run in the calling
 process alone, where starting a worker would cost more than it saves.
 
 Work that needs the large structure only to make its input (a page's
@@ -349,16 +348,16 @@ def map_handed(
     For work that reads a large structure only to make something small to
     finish (documents' text from the linked graph, then their search
     postings): workers get what `prepare` made, pickled, and never read the
-    structure. The
-    calling process finishes items too whenever enough wait for the workers.
-    `finish` must be a module-level function and `state` picklable: they
+    structure. The calling process finishes items too whenever enough wait
+    for the workers.
+    `finish` must be a module-level function (or a class's) and `state` picklable: they
     travel to the workers, which may have been forked before either existed
     (`workers`; without them, workers are forked for this call alone).
     `meanwhile` is other work for the calling process, done once enough
     prepared items wait to keep the workers busy a while.
     """
     items = list(items)
-    if len(items) < min_items or (workers is not None and not workers.count) or not _can_fork(items, min_items):
+    if (workers is not None and not workers.count) or not _can_fork(items, min_items):
         return _map_here(lambda item: finish(state, prepare(item)), items, progress, meanwhile)
     if workers is None:
         with Workers() as own:
