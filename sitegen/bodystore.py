@@ -32,6 +32,10 @@ class BodyStore:
         """(process id, file descriptor, size written so far) of this process's own file."""
         self._readers: dict[str, int] = {}
 
+    def __getstate__(self) -> dict:
+        # another process opens files of its own: these descriptors are not its
+        return {"folder": self.folder, "_writer": None, "_readers": {}}
+
     def put(self, html: str, passages: list[str]) -> StoredBody:
         """Stores one body; what it returns finds it again."""
         data = marshal.dumps((html, passages))

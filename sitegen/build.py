@@ -26,7 +26,7 @@ from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Positio
 from sitegen.deps import RecordingShaper, key_digests, update_digests
 from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
 from sitegen.memory import gc_paused, return_free_memory
-from sitegen.load import SourceDoc, discover, load_source, read_body, role_of, walk_files
+from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
 from sitegen.parallel import Workers, map_handed, map_shared
 from sitegen.search import index_files
@@ -330,12 +330,11 @@ class Builder:
         if update is None:
             file_problems = Diagnostics()
             site = self.assemble(paths, listed, file_problems)
-            read_body = None
+            body_digests = self.body_digests()
             if self.once:
-                read_body = self.body_reader()
                 self.release_parses(site)
             link_problems = Diagnostics()
-            graph = link_site(site, link_problems, texts=self.reusable_texts(site), memo=self._link_memo, store=self.store, read_body=read_body)
+            graph = link_site(site, link_problems, texts=self.reusable_texts(site), memo=self._link_memo, store=self.store, body_digests=body_digests, workers=self.workers)
             update = _Update(graph, None, by_path(file_problems.items), by_path(link_problems.items))
         diagnostics = Diagnostics([d for problems in (update.file_problems, update.link_problems) for items in problems.values() for d in items])
         result = BuildResult([], graph=update.graph)
@@ -355,11 +354,9 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
-    def body_reader(self) -> Callable[[Article], str | None]:
-        """Reads again the body of an article parsed without it (see `_read_source`)."""
-        digests = {rel: parsed.source.digest for rel, parsed in self._parsed.items() if parsed.source is not None}
-        root = self.root
-        return lambda article: read_body(root, article.rel_path, digests[article.rel_path])
+    def body_digests(self) -> dict[str, str]:
+        """Path → digest of each article parsed without its body (see `_read_source`), to read it again by."""
+        return {rel: parsed.source.digest for rel, parsed in self._parsed.items() if parsed.source is not None and parsed.source.role == "article" and parsed.source.body is None}
 
     def release_parses(self, site: Site) -> None:
         """Lets go of what only loading and checking read: the parses and

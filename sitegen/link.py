@@ -17,6 +17,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import ahocorasick
 from markdown_it import MarkdownIt
@@ -25,7 +26,8 @@ from markdown_it.token import Token
 from sitegen.bodystore import BodyStore, StoredBody
 from sitegen.diagnostics import Diagnostics, Position, by_path, did_you_mean
 from sitegen.markdown import fold, make_markdown, sentence_at
-from sitegen.parallel import map_shared
+from sitegen.load import read_body
+from sitegen.parallel import Workers, map_handed
 from sitegen.model import KIND_SINGULAR, Article, Entity, Fact, FactSource, Site
 from sitegen.urls import Urls
 from sitegen.validate import as_day, position
@@ -317,6 +319,14 @@ def join_wrapped_lines(children: list[Token]) -> list[Token]:
     return out
 
 
+@dataclass(slots=True, frozen=True)
+class LinkTarget:
+    """What linking an article body reads of an entity."""
+
+    kind: str
+    name: str
+
+
 class BodyLinker:
     """Links one article body: resolves wikilinks, links mentions, numbers passages."""
 
@@ -328,6 +338,18 @@ class BodyLinker:
         self.autolink = autolink
         self.failed = failed
         """Ids of fact sheets that failed to load: links to them are not reported again."""
+
+    def __getstate__(self) -> dict:
+        # A worker gets what linking reads of each entity (its kind and
+        # name), not the fact sheets, and makes its own parser.
+        state = dict(vars(self), md=None, raw_html=bool(self.md.options.get("html")))
+        state["entities"] = {entity_id: LinkTarget(entity.kind, entity.name) for entity_id, entity in self.entities.items()}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        raw_html = state.pop("raw_html")
+        vars(self).update(state)
+        self.md = make_markdown(raw_html)
 
     def resolve(self, target: str) -> str | None:
         if target in self.entities:
@@ -657,13 +679,16 @@ def _article_day(article: Article) -> dt.date:
     return as_day(article.date)
 
 
-def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None, texts: dict[str, ArticleText] | None = None, memo: LinkMemo | None = None, store: BodyStore | None = None, read_body: BodyReader | None = None) -> Graph:
+def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None, texts: dict[str, ArticleText] | None = None, memo: LinkMemo | None = None, store: BodyStore | None = None, body_digests: dict[str, str] | None = None, workers: Workers | None = None) -> Graph:
     """Links the whole site. `texts` may hold bodies linked earlier with the
     same names; `memo` what an earlier build of the site worked out (and,
     after this, what `relink` needs to update this graph). With a `store`,
     the linked bodies are put away there (see `ArticleText.put_away`): for
-    a graph that is rendered once, never updated. `read_body` reads the
-    bodies the articles were parsed without."""
+    a graph that is rendered once, never updated. The articles parsed
+    without their bodies have them read again from their files, which
+    `body_digests` (path → digest) says they were parsed from.
+    `workers` link bodies too (by default, workers are forked when there
+    are bodies enough)."""
     memo = memo or LinkMemo()
     md = md or make_markdown(site.config.raw_html)
     urls = Urls(site.config.base_path)
@@ -676,7 +701,12 @@ def link_site(site: Site, diagnostics: Diagnostics, md: MarkdownIt | None = None
     texts = dict(texts or {})
     unlinked = [article for article in site.articles.values() if article.id not in texts]
     quotes = quotes_by_article(site)
-    for article, text in zip(unlinked, map_shared(_link_body, (linker, store, read_body), [(a, quotes.get(a.id, ())) for a in unlinked])):
+    digests = body_digests or {}
+
+    def body_to_link(article: Article) -> BodyToLink:
+        return article.rel_path, article.body, digests.get(article.rel_path), quotes.get(article.id, ())
+
+    for article, text in zip(unlinked, map_handed(body_to_link, _link_body, (linker, store, Path(site.root)), unlinked, workers)):
         texts[article.id] = text
     for article in site.articles.values():
         report_body_problems(article, texts[article.id], diagnostics)
@@ -921,18 +951,20 @@ def relation_signature(entity: Entity) -> tuple:
     )
 
 
-BodyReader = Callable[[Article], "str | None"]
-"""Reads the body of an article parsed without it again (None: the file changed since)."""
+BodyToLink = tuple[str, "str | None", "str | None", Iterable[str]]
+"""(An article's path, its body or None, the digest of the file it was
+parsed from when it was parsed without its body, the quotes cited from it)."""
 
 
-def _link_body(shared: tuple[BodyLinker, BodyStore | None, BodyReader | None], article_and_quotes: tuple[Article, Iterable[str]]) -> ArticleText:
+def _link_body(shared: tuple[BodyLinker, BodyStore | None, Path], article: BodyToLink) -> ArticleText:
     """One linked body, with the quotes the fact sheets cite it for looked
     up already: where the body is linked (on every core, for a large site)
     rather than one after another when the sources are checked. With a
     store, its HTML and the passages no page shows go there."""
-    linker, store, read_body = shared
-    article, quotes = article_and_quotes
-    body = article.body if article.body is not None else read_body(article)
+    linker, store, root = shared
+    rel_path, body, digest, quotes = article
+    if body is None:
+        body = read_body(root, rel_path, digest) if digest is not None else None
     if body is None:
         changed = Problem(1, 1, "io", "the file changed while the site was being built; build again")
         return ArticleText("", [], {}, [], problems=[changed])
