@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import os
 import sys
 import time
@@ -639,10 +640,36 @@ class PageFinisher:
         if problem is not None:
             return None, None, problem
         try:
-            data = self.env.get_template(template).render(context).encode("utf-8")
+            parts = _encoded_parts(self.env.get_template(template).generate(context))
+            first = next(parts, b"")
+            if self.staging is None:
+                return first + b"".join(parts), keys, None
+            following = next(parts, None)
+            if following is None:
+                return self.staging.stage(output, first), keys, None
+            # A page of many megabytes (a large site's timeline) is written
+            # as it is made, never held whole, as text and as bytes at once.
+            return self.staging.stage_parts(output, itertools.chain((first, following), parts)), keys, None
         except jinja2.TemplateError as err:
             return None, None, template_diagnostic(self.root, err, template, output)
-        return (data if self.staging is None else self.staging.stage(output, data)), keys, None
+
+
+PAGE_PART = 1 << 20
+"""Characters of a page encoded and written at a time."""
+
+
+def _encoded_parts(pieces: Iterable[str]) -> Iterator[bytes]:
+    """Rendered text as UTF-8 in parts of about `PAGE_PART` characters (one part for most pages)."""
+    batch: list[str] = []
+    length = 0
+    for piece in pieces:
+        batch.append(piece)
+        length += len(piece)
+        if length >= PAGE_PART:
+            yield "".join(batch).encode("utf-8")
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch).encode("utf-8")
 
 
 ShapedPage = tuple[str, str, "dict | None", "frozenset[str] | None", "Diagnostic | None"]

@@ -404,7 +404,6 @@ def map_handed(
         for number, item in enumerate(items):
             if failures:
                 break
-            payload = prepare(item)
             with lock:
                 # the workers have enough to go on with while `meanwhile` runs
                 enough = backlog[0] >= HANDED_BACKLOG or sum(loads) * HANDED_SHARE >= len(items)
@@ -413,13 +412,16 @@ def map_handed(
                     send(worker)
                 meanwhile()
                 meanwhile = None
+            payload = prepare(item)
             with lock:
                 worker = min(range(workers.count), key=loads.__getitem__)
                 handed = loads[worker] < steady or (meanwhile is not None and not enough)
             if not handed:
                 record(number, finish(state, payload))
+                del payload  # not held while the next item is prepared (a page's data can be hundreds of megabytes)
                 continue
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            del payload
             if len(data) > LARGE_ITEM:
                 # glibc keeps what pickles of this size took once they are
                 # sent, in the middle of the heap, unless told to give it back
@@ -429,6 +431,7 @@ def map_handed(
                 loads[worker] += 1
                 backlog[0] += len(data)
                 idle = loads[worker] == len(batches[worker])  # it has nothing else to do
+            del data  # the batch holds it until the queue has pickled it, and no longer
             if idle or len(batches[worker]) >= BATCH_ITEMS or sum(len(d) for _, d in batches[worker]) >= BATCH_BYTES:
                 send(worker)
         for worker in range(workers.count):

@@ -27,7 +27,7 @@ from sitegen.jinjacode import InlineCodeGenerator
 from sitegen.link import ClaimSeries, Graph, SourceCheck
 from sitegen.markdown import fold, make_markdown, plain_text_html
 from sitegen.model import KIND_SINGULAR, KIND_TITLES, KINDS, Article, Entity, Fact
-from sitegen.timeline import timeline_entries, timeline_svg
+from sitegen.timeline import TimelineSvg, timeline_entries
 from sitegen.urls import output_path, tag_slug
 from sitegen.validate import as_day
 
@@ -667,14 +667,14 @@ class Shaper:
 
     def event_timeline(self, entity: Entity) -> dict:
         entries = timeline_entries(self, only=entity.id)
-        return {"entries": entries, "svg": timeline_svg(entries)}
+        return {"entries": entries, "svg": TimelineSvg(entries)}
 
     def timeline(self) -> dict:
         entries = timeline_entries(self)
         return {
             "page": self.page_data("Timeline", "timeline/", jsonld=self.collection_jsonld("Timeline", "timeline/")),
             "entries": entries,
-            "svg": timeline_svg(entries),
+            "svg": TimelineSvg(entries),
         }
 
     def tag(self, tag: str) -> dict:

@@ -4,8 +4,13 @@ that draws them at build time (no JavaScript)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
+
+from markupsafe import Markup
 
 from sitegen.validate import as_day
 
@@ -54,10 +59,51 @@ def timeline_entries(shaper: "Shaper", only: str | None = None) -> list[dict]:
     ]
 
 
+@dataclass(frozen=True)
+class TimelineSvg:
+    """The SVG of a timeline's entries, drawn when the page prints it.
+
+    It is the size of the page's list again (tens of megabytes for a site's
+    whole timeline). Drawn from the entries the page carries anyway, it is
+    never held beside them while the page waits for a worker, nor sent to
+    one; and a template that loops over it (`{% for part in svg %}`) prints
+    it part by part, so that it is never held whole at all. Printed as it
+    is (`{{ svg|safe }}`), it is the whole SVG.
+    """
+
+    entries: list[dict]
+
+    def __html__(self) -> str:
+        return timeline_svg(self.entries)
+
+    def __str__(self) -> str:
+        return self.__html__()
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def __iter__(self) -> Iterator[Markup]:
+        """The SVG in parts of a few thousand lines, which joined make `timeline_svg`."""
+        lines = _svg_lines(self.entries)
+        part = list(itertools.islice(lines, SVG_PART_LINES))
+        while part:
+            following = list(itertools.islice(lines, SVG_PART_LINES))
+            yield Markup("\n".join(part) + ("\n" if following else ""))
+            part = following
+
+
+SVG_PART_LINES = 4000
+
+
 def timeline_svg(entries: list[dict], width: int = 960) -> str:
     """A deterministic SVG: one lane per kind of entry, a dot (or bar) per entry, linked."""
+    return "\n".join(_svg_lines(entries, width))
+
+
+def _svg_lines(entries: list[dict], width: int = 960) -> Iterator[str]:
+    """The lines of `timeline_svg`, made one at a time."""
     if not entries:
-        return ""
+        return
     days = [dt.date.fromisoformat(e["date_iso"]) for e in entries]
     ends = [dt.date.fromisoformat(e["end_iso"]) for e in entries if e["end_iso"]]
     first, last = min(days), max(days + ends)
@@ -69,31 +115,28 @@ def timeline_svg(entries: list[dict], width: int = 960) -> str:
     def x(day: dt.date) -> float:
         return round(left + plot * (day - first).days / span, 1)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" viewBox="0 0 {width} {height}" aria-labelledby="timeline-svg-title">',
-        f'<title id="timeline-svg-title">Timeline from {first.isoformat()} to {last.isoformat()}, {len(entries)} entries</title>',
-    ]
+    yield f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline-svg" viewBox="0 0 {width} {height}" aria-labelledby="timeline-svg-title">'
+    yield f'<title id="timeline-svg-title">Timeline from {first.isoformat()} to {last.isoformat()}, {len(entries)} entries</title>'
     for index, lane in enumerate(LANES):
         y = top + lane_height * index + lane_height / 2
-        parts.append(f'<text class="lane-label" x="0" y="{y + 4}">{LANE_TITLES[lane]}</text>')
-        parts.append(f'<line class="lane" x1="{left}" y1="{y}" x2="{width - right}" y2="{y}"/>')
+        yield f'<text class="lane-label" x="0" y="{y + 4}">{LANE_TITLES[lane]}</text>'
+        yield f'<line class="lane" x1="{left}" y1="{y}" x2="{width - right}" y2="{y}"/>'
     axis_y = top + lane_height * len(LANES) + 4
-    parts.append(f'<line class="axis" x1="{left}" y1="{axis_y}" x2="{width - right}" y2="{axis_y}"/>')
+    yield f'<line class="axis" x1="{left}" y1="{axis_y}" x2="{width - right}" y2="{axis_y}"/>'
     for tick, label in _ticks(first, last):
-        parts.append(f'<line class="tick" x1="{x(tick)}" y1="{axis_y}" x2="{x(tick)}" y2="{axis_y + 5}"/>')
-        parts.append(f'<text class="tick-label" x="{x(tick)}" y="{axis_y + 18}" text-anchor="middle">{label}</text>')
+        yield f'<line class="tick" x1="{x(tick)}" y1="{axis_y}" x2="{x(tick)}" y2="{axis_y + 5}"/>'
+        yield f'<text class="tick-label" x="{x(tick)}" y="{axis_y + 18}" text-anchor="middle">{label}</text>'
     for entry, day in zip(entries, days):
         y = top + lane_height * LANES.index(entry["lane"]) + lane_height / 2
         label = escape(f'{entry["date"]}: {entry["title"]}')
-        parts.append(f'<a href="{escape(entry["url"])}" class="mark mark-{entry["lane"]}"><title>{label}</title>')
+        yield f'<a href="{escape(entry["url"])}" class="mark mark-{entry["lane"]}"><title>{label}</title>'
         if entry["end_iso"]:
             end = dt.date.fromisoformat(entry["end_iso"])
-            parts.append(f'<rect x="{x(day)}" y="{y - 5}" width="{max(x(end) - x(day), 4)}" height="10" rx="5"/>')
+            yield f'<rect x="{x(day)}" y="{y - 5}" width="{max(x(end) - x(day), 4)}" height="10" rx="5"/>'
         else:
-            parts.append(f'<circle cx="{x(day)}" cy="{y}" r="6"/>')
-        parts.append("</a>")
-    parts.append("</svg>")
-    return "\n".join(parts)
+            yield f'<circle cx="{x(day)}" cy="{y}" r="6"/>'
+        yield "</a>"
+    yield "</svg>"
 
 
 def _ticks(first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:

@@ -87,3 +87,70 @@ def test_ctrl_c_stops_a_build_and_its_workers_without_a_traceback(tmp_path):
         assert build.returncode == 130, err
         assert "Traceback" not in err, err
         assert not (tmp_path / "out" / "index.html").exists()
+
+
+@pytest.fixture(scope="module")
+def generated_site(tmp_path_factory):
+    """A generated site of 1,500 articles: enough for workers to take part, and a timeline of megabytes."""
+    site = tmp_path_factory.mktemp("generated") / "site"
+    subprocess.run([sys.executable, str(REPO / "bench/generate.py"), str(site), "--articles", "1500", "-q"], check=True, timeout=300)
+    return site
+
+
+@two_cores
+def test_bodies_linked_by_early_workers_are_read_from_their_files_and_one_changed_since_is_reported(generated_site, tmp_path):
+    from sitegen.bodystore import BodyStore
+    from sitegen.build import Builder
+    from sitegen.diagnostics import Diagnostics
+    from sitegen.link import link_site
+
+    site_dir = tmp_path / "site"
+    subprocess.run(["cp", "-r", str(generated_site), str(site_dir)], check=True)
+    (tmp_path / "store").mkdir()
+    with Workers() as workers:  # forked before anything is loaded, as a one-time build forks them
+        builder = Builder(site_dir, once=True, store=BodyStore(tmp_path / "store"), workers=workers)
+        paths, listed, _ = builder.refresh(None)
+        site = builder.assemble(paths, listed, Diagnostics())
+        digests = builder.body_digests()
+        assert set(digests) == {article.rel_path for article in site.articles.values()}  # parsed without their bodies
+        assert all(article.body is None for article in site.articles.values())
+        changed = sorted(site.articles.values(), key=lambda a: a.id)[-1]  # among the last: a worker's share
+        path = site_dir / changed.rel_path
+        path.write_text(path.read_text(encoding="utf-8") + "\nA line added while the site was being built.\n", encoding="utf-8")
+        found = Diagnostics()
+        graph = link_site(site, found, memo=builder._link_memo, store=builder.store, body_digests=digests, workers=workers)
+    problems = [d for d in found.items if d.code == "io"]
+    assert [(d.position.path, d.message) for d in problems] == [(changed.rel_path, "the file changed while the site was being built; build again")]
+    unchanged = next(a for a in site.articles.values() if a.id != changed.id)
+    html = graph.article_html(unchanged.id)
+    assert '<p id="p-1">' in html and 'class="entity entity-' in html  # linked, numbered, stored and read back
+    assert not graph.article_html(changed.id)
+
+
+@two_cores
+def test_a_page_of_megabytes_is_written_as_it_is_made_with_the_bytes_of_a_whole_render(generated_site, tmp_path):
+    from sitegen.build import PAGE_PART, Builder
+
+    run = sitegen("build", generated_site, "-o", tmp_path / "out", "-q")
+    assert run.code == 0, run.stderr
+    written = (tmp_path / "out/timeline/index.html").read_bytes()
+    assert len(written) > PAGE_PART  # written in parts
+    whole = Builder(generated_site).render().files["timeline/index.html"]  # a live preview's render: one piece
+    assert written == whole
+    assert written.endswith(b"</html>\n") and written.count(b'<li class="entry ') > 1500
+
+
+@two_cores
+def test_a_template_failing_late_in_a_page_of_megabytes_is_reported_and_nothing_is_written(generated_site, tmp_path):
+    site_dir = tmp_path / "site"
+    subprocess.run(["cp", "-r", str(generated_site), str(site_dir)], check=True)
+    (site_dir / "templates").mkdir(exist_ok=True)
+    (site_dir / "templates/timeline.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}\n{% include "partials/timeline-list.html" %}\n{{ entries[0].no_such_field }}\n{% endblock %}\n',
+        encoding="utf-8",
+    )
+    run = sitegen("build", site_dir, "-o", tmp_path / "out", "-q")
+    assert run.code == 1
+    problems = [line for line in run.stderr.splitlines() if ": error: " in line]
+    assert problems == ["templates/timeline.html:4:1: error: template error while making timeline/index.html: 'dict object' has no attribute 'no_such_field'"], run.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
