@@ -27,7 +27,7 @@ from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Positio
 from sitegen.deps import RecordingShaper, key_digests, update_digests
 from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
 from sitegen.memory import gc_paused, return_free_memory
-from sitegen.load import SourceDoc, discover, load_source, role_of, walk_files
+from sitegen.load import SourceDoc, discover, load_source, marks_to_reread, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
 from sitegen.parallel import Workers, map_handed, map_shared
 from sitegen.search import index_files
@@ -362,8 +362,12 @@ class Builder:
     def release_parses(self, site: Site) -> None:
         """Lets go of what only loading and checking read: the parses and
         the positions of the articles' YAML nodes (linking reports a body's
-        problems by its first line). A one-time build links from the models
-        alone, and its link workers fork from a smaller process."""
+        problems by its first line), and those of the fact sheets' nodes
+        until linking asks for one (see `marks_to_reread`). A one-time build
+        links from the models alone."""
+        digests = {rel: parsed.source.digest for rel, parsed in self._parsed.items() if parsed.source is not None}
+        for entity in site.entities.values():
+            entity.doc = marks_to_reread(self.root, entity.rel_path, digests[entity.rel_path])
         self._parsed.clear()
         self._models.clear()
         self._listing = None

@@ -7,6 +7,7 @@ re-read alone when the file changes. Unreadable files become diagnostics.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -216,15 +217,40 @@ def load_source(root: Path, rel_path: str, role: str, data: bytes, diagnostics: 
 def read_body(root: Path, rel_path: str, digest: str) -> str | None:
     """The body of a Markdown source read again from its file, or None when
     the file no longer holds the bytes it was parsed from (`digest`)."""
+    text = _read_unchanged(root, rel_path, digest)
+    parts = split_front_matter(text) if text is not None else None
+    return parts[1] if parts is not None else None
+
+
+def marks_to_reread(root: Path, rel_path: str, digest: str) -> YamlDoc:
+    """A document for a fact sheet in place of its parse: no value, and the
+    marks parsed again from the file when a position is first asked for.
+
+    A large site's fact sheets hold hundreds of megabytes of marks, and a
+    one-time build asks for few positions once its files are checked. When
+    the file no longer holds the bytes it was parsed from, positions are
+    those of its first line.
+    """
+    return YamlDoc(None, reread=functools.partial(_reparse_yaml, root, rel_path, digest))
+
+
+def _reparse_yaml(root: Path, rel_path: str, digest: str) -> YamlDoc:
+    text = _read_unchanged(root, rel_path, digest)
+    try:
+        return parse_yaml(text) if text is not None else YamlDoc(None)
+    except YamlError:
+        return YamlDoc(None)
+
+
+def _read_unchanged(root: Path, rel_path: str, digest: str) -> str | None:
+    """A source's text read again, or None when it no longer holds the bytes of `digest`."""
     try:
         data = (root / rel_path).read_bytes()
     except OSError:
         return None
     if hashlib.sha256(data).hexdigest() != digest:
         return None
-    text = decode(data, rel_path, Diagnostics())
-    parts = split_front_matter(text) if text is not None else None
-    return parts[1] if parts is not None else None
+    return decode(data, rel_path, Diagnostics())
 
 
 def read_source(root: Path, rel_path: str, diagnostics: Diagnostics) -> SourceDoc | None:

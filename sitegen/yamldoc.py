@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -79,9 +79,15 @@ class YamlDoc:
     """Path of a node → 1-based (line, column) of the value."""
     key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     """Path of a mapping entry → 1-based (line, column) of its key."""
+    reread: Callable[[], YamlDoc] | None = None
+    """Parses the document again, the first time a position is asked for,
+    when the marks were let go of (see `load.marks_to_reread`)."""
 
     def position(self, path: PathKey, key: bool = False) -> tuple[int, int]:
         """The position of the node at `path`, or of its nearest ancestor."""
+        if self.reread is not None:
+            again, self.reread = self.reread(), None
+            self.value_marks, self.key_marks = again.value_marks, again.key_marks
         marks = self.key_marks if key else self.value_marks
         while path:
             if path in marks:

@@ -378,3 +378,24 @@ def test_a_body_read_again_must_be_the_one_parsed(tmp_path):
     assert read_body(tmp_path, "content/articles/a.md", digest) is None
     article.unlink()
     assert read_body(tmp_path, "content/articles/a.md", digest) is None
+
+
+def test_fact_sheet_positions_let_go_of_are_read_again_from_the_unchanged_file(tmp_path):
+    # A one-time build lets go of its fact sheets' YAML marks once they are
+    # checked, and parses a sheet again when linking reports a problem in it.
+    from sitegen.diagnostics import Diagnostics
+    from sitegen.load import load_source, marks_to_reread
+
+    sheet = tmp_path / "content/people/a.yaml"
+    sheet.parent.mkdir(parents=True)
+    sheet.write_bytes(b"\xef\xbb\xbfname: A\r\nfacts:\r\n  - claim: Age\r\n    value: 40\r\n")
+    data = sheet.read_bytes()
+    parsed = load_source(tmp_path, "content/people/a.yaml", "people", data, Diagnostics()).doc
+    digest = hashlib.sha256(data).hexdigest()
+    again = marks_to_reread(tmp_path, "content/people/a.yaml", digest)
+    assert again.value is None and not again.value_marks
+    for path, key in [(("facts", 0, "value"), False), (("facts", 0, "claim"), True), (("name",), True)]:
+        assert again.position(path, key=key) == parsed.position(path, key=key)
+    assert again.position(("facts", 0, "value")) == (4, 12)
+    sheet.write_bytes(b"name: A\n\n\nfacts: []\n")  # saved since: its positions would be wrong
+    assert marks_to_reread(tmp_path, "content/people/a.yaml", digest).position(("facts", 0, "value")) == (1, 1)
