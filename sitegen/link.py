@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import difflib
+import functools
 import heapq
 import sys
 from collections import Counter, defaultdict
@@ -45,7 +46,7 @@ RELATION_LABELS = {
 }
 
 
-@dataclass(slots=True)  # slots: one per paragraph, hundreds of thousands in a large site
+@dataclass(slots=True, frozen=True)  # slots: one per paragraph, millions in a large site
 class Passage:
     """A block of article text that a fact can cite."""
 
@@ -53,6 +54,16 @@ class Passage:
     """The HTML id of the block, e.g. 'p-3'; None for table cells."""
     text: str
     """The block's plain text."""
+
+
+@functools.lru_cache(maxsize=None)
+def text_put_away(anchor: str | None) -> Passage:
+    """The passage at `anchor` whose text is in a `BodyStore`: one for all articles."""
+    return Passage(anchor, "")
+
+
+def _passage(anchor: str | None, text: str) -> Passage:
+    return Passage(anchor, text) if text else text_put_away(anchor)
 
 
 @dataclass
@@ -118,11 +129,11 @@ class ArticleText:
         self.html = ""
         shown = set(self.quotes.values())
         first = True
-        for index, passage in enumerate(self.passages):
-            if first and passage.text.strip():
+        for index, kept in enumerate(self.passages):
+            if first and kept.text.strip():
                 first = False
             elif index not in shown:
-                passage.text = ""  # its anchor stays: mentions link to it
+                self.passages[index] = text_put_away(kept.anchor)  # its anchor stays: mentions link to it
 
     def __reduce__(self):
         # Link workers send back thousands: passages pickled one by one, as
@@ -133,7 +144,7 @@ class ArticleText:
 
 
 def _article_text(html: str, anchors: list[str | None], texts: list[str], fields: tuple) -> ArticleText:
-    return ArticleText(html, list(map(Passage, anchors, texts)), *fields)
+    return ArticleText(html, list(map(_passage, anchors, texts)), *fields)
 
 
 @dataclass(slots=True)
