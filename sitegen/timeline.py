@@ -53,8 +53,12 @@ def timeline_entries(shaper: "Shaper", only: str | None = None) -> list[dict]:
         article = site.articles[article_id]
         add(as_day(article.date), "article", article.title, urls.article(article_id), article.publisher)
     rows.sort(key=lambda r: (r[0], LANES.index(r[1]), r[2], r[3]))
+    # Entries of one day share its texts: a site's timeline has hundreds of
+    # thousands of entries over a few thousand days.
+    day_texts = {day: (display_date(day), day.isoformat()) for day in dict.fromkeys(row[0] for row in rows)}
+    lane_titles = {lane: LANE_TITLES[lane][:-1] for lane in LANES}
     return [
-        {"date": display_date(day), "date_iso": day.isoformat(), "lane": lane, "lane_title": LANE_TITLES[lane][:-1], "title": title, "url": url, "detail": detail, "end_iso": end.isoformat() if end else ""}
+        {"date": day_texts[day][0], "date_iso": day_texts[day][1], "lane": lane, "lane_title": lane_titles[lane], "title": title, "url": url, "detail": detail, "end_iso": end.isoformat() if end else ""}
         for day, lane, title, url, detail, end in rows
     ]
 
