@@ -377,15 +377,15 @@ class Builder:
 
     def release_sources(self, graph: Graph) -> None:
         """Lets go of what only linking read: the positions of the fact
-        sheets' YAML nodes, the folded text quotes were looked up in and the
-        link stage's indexes. A one-time build renders from the graph alone,
-        and its workers fork from a smaller process.
+        sheets' YAML nodes, what each body's linking worked out beside its
+        mentions (see `ArticleText.forget_linking`) and the link stage's
+        indexes. A one-time build renders from the graph alone.
         """
         self._link_memo = LinkMemo()  # the indexes and counts a later update would start from
         for entity in graph.site.entities.values():
             entity.doc = YamlDoc(None)
         for text in graph.texts.values():
-            text.forget_folded()
+            text.forget_linking()
         return_free_memory()
 
     def reusable_texts(self, site: Site) -> dict:

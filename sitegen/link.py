@@ -116,6 +116,13 @@ class ArticleText:
         """Drops the folded text (made again when next asked for)."""
         self._folded = None
 
+    def forget_linking(self) -> None:
+        """Drops what only linking reads (the sentences and order of the
+        mentions, the quotes looked up, the problems found): for a graph
+        that is rendered once, never linked again."""
+        self.forget_folded()
+        self.mention_order, self.sentences, self.quotes, self.closest, self.problems = [], {}, {}, {}, []
+
     def put_away(self, store: BodyStore) -> None:
         """Moves the HTML and the text of every passage no page shows into
         `store`. The pages show an article's first passage (as its summary,
