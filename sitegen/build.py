@@ -658,21 +658,15 @@ class PageFinisher:
             return None, None, template_diagnostic(self.root, err, template, output)
 
 
-PAGE_PART = 1 << 20
-"""Characters of a page encoded and written at a time."""
+PAGE_PIECES = 1 << 14
+"""Pieces of a page's text (Jinja yields one per printed value or run of
+markup) encoded and written at a time: a few hundred kilobytes."""
 
 
 def _encoded_parts(pieces: Iterable[str]) -> Iterator[bytes]:
-    """Rendered text as UTF-8 in parts of about `PAGE_PART` characters (one part for most pages)."""
-    batch: list[str] = []
-    length = 0
-    for piece in pieces:
-        batch.append(piece)
-        length += len(piece)
-        if length >= PAGE_PART:
-            yield "".join(batch).encode("utf-8")
-            batch, length = [], 0
-    if batch:
+    """Rendered text as UTF-8, `PAGE_PIECES` pieces at a time (one part for most pages)."""
+    pieces = iter(pieces)
+    while batch := list(itertools.islice(pieces, PAGE_PIECES)):
         yield "".join(batch).encode("utf-8")
 
 
