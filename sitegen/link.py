@@ -57,13 +57,13 @@ class Passage:
 
 
 @functools.lru_cache(maxsize=None)
-def text_put_away(anchor: str | None) -> Passage:
+def passage_put_away(anchor: str | None) -> Passage:
     """The passage at `anchor` whose text is in a `BodyStore`: one for all articles."""
     return Passage(anchor, "")
 
 
 def _passage(anchor: str | None, text: str) -> Passage:
-    return Passage(anchor, text) if text else text_put_away(anchor)
+    return Passage(anchor, text) if text else passage_put_away(anchor)
 
 
 @dataclass
@@ -140,7 +140,7 @@ class ArticleText:
             if first and kept.text.strip():
                 first = False
             elif index not in shown:
-                self.passages[index] = text_put_away(kept.anchor)  # its anchor stays: mentions link to it
+                self.passages[index] = passage_put_away(kept.anchor)  # its anchor stays: mentions link to it
 
     def __reduce__(self):
         # Link workers send back thousands: passages pickled one by one, as
