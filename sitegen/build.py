@@ -331,11 +331,12 @@ class Builder:
         if update is None:
             file_problems = Diagnostics()
             site = self.assemble(paths, listed, file_problems)
-            body_digests = self.body_digests()
+            digests = None  # a one-time build's bodies and fact sheets are read again by these
             if self.once:
-                self.release_parses(site)
+                digests = {rel: parsed.source.digest for rel, parsed in self._parsed.items() if parsed.source is not None}
+                self.release_parses(site, digests)
             link_problems = Diagnostics()
-            graph = link_site(site, link_problems, texts=self.reusable_texts(site), memo=self._link_memo, store=self.store, body_digests=body_digests, workers=self.workers)
+            graph = link_site(site, link_problems, texts=self.reusable_texts(site), memo=self._link_memo, store=self.store, body_digests=digests, workers=self.workers)
             update = _Update(graph, None, by_path(file_problems.items), by_path(link_problems.items))
         diagnostics = Diagnostics([d for problems in (update.file_problems, update.link_problems) for items in problems.values() for d in items])
         result = BuildResult([], graph=update.graph)
@@ -355,17 +356,12 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
-    def body_digests(self) -> dict[str, str]:
-        """Path → digest of each article parsed without its body (see `_read_source`), to read it again by."""
-        return {rel: parsed.source.digest for rel, parsed in self._parsed.items() if parsed.source is not None and parsed.source.role == "article" and parsed.source.body is None}
-
-    def release_parses(self, site: Site) -> None:
+    def release_parses(self, site: Site, digests: dict[str, str]) -> None:
         """Lets go of what only loading and checking read: the parses and
         the positions of the articles' YAML nodes (linking reports a body's
         problems by its first line), and those of the fact sheets' nodes
         until linking asks for one (see `marks_to_reread`). A one-time build
-        links from the models alone."""
-        digests = {rel: parsed.source.digest for rel, parsed in self._parsed.items() if parsed.source is not None}
+        links from the models alone. `digests`: path → digest of each file parsed."""
         for entity in site.entities.values():
             entity.doc = marks_to_reread(self.root, entity.rel_path, digests[entity.rel_path])
         self._parsed.clear()

@@ -89,11 +89,10 @@ class TimelineSvg:
     def __iter__(self) -> Iterator[Markup]:
         """The SVG in parts of a few thousand lines, which joined make `timeline_svg`."""
         lines = _svg_lines(self.entries)
-        part = list(itertools.islice(lines, SVG_PART_LINES))
-        while part:
-            following = list(itertools.islice(lines, SVG_PART_LINES))
-            yield Markup("\n".join(part) + ("\n" if following else ""))
-            part = following
+        separator = ""
+        while part := list(itertools.islice(lines, SVG_PART_LINES)):
+            yield Markup(separator + "\n".join(part))
+            separator = "\n"
 
 
 SVG_PART_LINES = 4000

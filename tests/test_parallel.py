@@ -1,5 +1,6 @@
 """Handing prepared items over to worker processes (`sitegen.parallel.map_handed`)."""
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -111,9 +112,8 @@ def test_bodies_linked_by_early_workers_are_read_from_their_files_and_one_change
         builder = Builder(site_dir, once=True, store=BodyStore(tmp_path / "store"), workers=workers)
         paths, listed, _ = builder.refresh(None)
         site = builder.assemble(paths, listed, Diagnostics())
-        digests = builder.body_digests()
-        assert set(digests) == {article.rel_path for article in site.articles.values()}  # parsed without their bodies
-        assert all(article.body is None for article in site.articles.values())
+        assert all(article.body is None for article in site.articles.values())  # parsed without their bodies
+        digests = {a.rel_path: hashlib.sha256((site_dir / a.rel_path).read_bytes()).hexdigest() for a in site.articles.values()}
         changed = sorted(site.articles.values(), key=lambda a: a.id)[-1]  # among the last: a worker's share
         path = site_dir / changed.rel_path
         path.write_text(path.read_text(encoding="utf-8") + "\nA line added while the site was being built.\n", encoding="utf-8")
