@@ -159,6 +159,7 @@ _ABBREVIATIONS = {
     "Cmdr", "Adm", "Maj", "Jr", "Sr", "Rev", "Hon", "Inc", "Co", "Corp", "Ltd", "No", "Nos", "vs", "Mt", "Ft",
     "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "approx", "cf",
 }
+_WORD_WINDOW = 64
 _INITIALS = re.compile(r"(?:^|[\s(\"'\u201c\u2018])(?:[A-Za-z]\.)+$|(?:^|[\s(\"'\u201c\u2018])(\w+)\.$")
 
 
@@ -168,10 +169,16 @@ def _ends_sentence(text: str, match: re.Match) -> bool:
     following = match.group(1)
     if not (following.isupper() or following.isdigit()):
         return False
-    head = text[: match.start()]
-    if not head.endswith("."):
+    end = match.start()  # just after the [.!?] (or the closing quotes after it)
+    if text[end - 1] != ".":
         return True  # a closing quote or bracket after the period, or ! and ?
-    found = _INITIALS.search(head)
+    # The word before the period starts after the last space or opening
+    # mark, nearly always within a few characters: searching the whole text
+    # before it, at every candidate, made a paragraph's sentences quadratic.
+    window = max(0, end - _WORD_WINDOW)
+    found = _INITIALS.search(text, window, end)
+    if found is None and window:
+        found = _INITIALS.search(text, 0, end)  # no space or opening mark in the window: a very long word
     if found is None:
         return True
     if found.group(1) is None:
