@@ -58,6 +58,18 @@ lazily continue one."""
 _ATX_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
 
 
+def _normalize(state: StateCore) -> None:
+    """markdown-it's `normalize` rule (line ends made '\n', NUL made U+FFFD)
+    by plain replacement: its regular expression substitutes every line
+    end, a sixth of the time of parsing a body."""
+    src = state.src
+    if "\r" in src:
+        src = src.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in src:
+        src = src.replace("\0", "\ufffd")
+    state.src = src
+
+
 def _blocks(state: StateCore) -> None:
     """The block stage of parsing, with a short way for the common body:
     paragraphs of plain lines and `#` headings, which make the same tokens
@@ -115,6 +127,7 @@ def make_markdown(raw_html: bool = False) -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.core.ruler.at("normalize", _normalize)
     md.core.ruler.at("block", _blocks)
     return md
 
