@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import os
 
 
 @contextlib.contextmanager
@@ -35,3 +36,13 @@ def return_free_memory() -> None:
     except (OSError, AttributeError, TypeError):  # not glibc (or no C library to open by that name)
         return
     trim(0)
+
+
+def resident_bytes() -> int | None:
+    """The memory this process holds now (its resident set), or None where
+    the system does not tell (it is read from /proc)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None

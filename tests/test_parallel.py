@@ -154,3 +154,21 @@ def test_a_template_failing_late_in_a_page_of_megabytes_is_reported_and_nothing_
     problems = [line for line in run.stderr.splitlines() if ": error: " in line]
     assert problems == ["templates/timeline.html:4:1: error: template error while making timeline/index.html: 'dict object' has no attribute 'no_such_field'"], run.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@two_cores
+def test_pages_rendered_by_workers_forked_late_or_early_are_the_same_bytes(generated_site, tmp_path, monkeypatch):
+    # A small building process forks render workers that share its graph; a
+    # large one hands page data to the workers forked at the start instead.
+    import sitegen.build
+
+    assert sitegen.build.forked_render_fits()
+    forked = sitegen.build.build(generated_site, tmp_path / "forked")
+    monkeypatch.setattr(sitegen.build, "FORKED_RENDER_MAX", 0)
+    assert not sitegen.build.forked_render_fits()
+    handed = sitegen.build.build(generated_site, tmp_path / "handed")
+    assert forked.errors == handed.errors == 0
+    files = sorted(p.relative_to(tmp_path / "forked") for p in (tmp_path / "forked").rglob("*") if p.is_file())
+    assert len(files) > 2000
+    assert files == sorted(p.relative_to(tmp_path / "handed") for p in (tmp_path / "handed").rglob("*") if p.is_file())
+    assert all((tmp_path / "forked" / rel).read_bytes() == (tmp_path / "handed" / rel).read_bytes() for rel in files)
