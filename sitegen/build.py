@@ -26,10 +26,10 @@ from sitegen.data import facts_json_parts, graph_json_parts
 from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Position, by_path
 from sitegen.deps import RecordingShaper, key_digests, update_digests
 from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
-from sitegen.memory import gc_paused, resident_bytes, return_free_memory
+from sitegen.memory import gc_paused, return_free_memory
 from sitegen.load import SourceDoc, discover, load_source, marks_to_reread, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
-from sitegen.parallel import Workers, map_handed, map_shared
+from sitegen.parallel import Workers, fork_is_cheap, map_handed, map_shared
 from sitegen.search import index_files
 from sitegen.render import PagePlan, Shaper, builtin_templates, make_environment, plan_pages
 from sitegen.validate import ReferenceChecker, assemble, file_id, revalidate
@@ -495,7 +495,9 @@ class Builder:
             # Pages listing the whole site are the slowest: first, so that
             # none is left for one process while the other has finished.
             dirty.sort(key=lambda index: (bool(plans[index].subject), index))
-            if self.once and forked_render_fits():
+            if self.once and fork_is_cheap():
+                # Workers forked now shape pages from the graph themselves:
+                # nothing is pickled, and shaping is shared out too.
                 pages = map_shared(_render_page, (shaper, finisher, plans), dirty, progress=report, meanwhile=make_data_files)
             else:
                 pages = map_handed(lambda index: shape_page(shaper, plans[index], self.root), PageFinisher.finish, finisher, dirty, self.workers, progress=report, meanwhile=make_data_files)
@@ -680,24 +682,6 @@ def shape_page(shaper: Shaper, plan: PagePlan, root: Path) -> ShapedPage:
     except jinja2.TemplateError as err:
         return plan.output, plan.template, None, None, template_diagnostic(root, err, plan.template, plan.output)
     return plan.output, plan.template, context, keys, None
-
-
-FORKED_RENDER_MAX = 512 << 20
-"""The building process's size up to which a one-time build's pages are
-rendered by workers forked from it (`forked_render_fits`)."""
-
-
-def forked_render_fits() -> bool:
-    """Whether a one-time build renders its pages in workers forked from the
-    building process, which shape pages from the graph they share with it,
-    rather than in the workers forked at the start, which are handed every
-    page's data: nothing is pickled and both processes shape pages (a third
-    less rendering time at 10,000 articles).
-    A forked worker copies what its reading touches (about half of the
-    graph), so past FORKED_RENDER_MAX it would cost more memory than the
-    time is worth."""
-    size = resident_bytes()
-    return size is not None and size <= FORKED_RENDER_MAX
 
 
 def _render_page(shared: tuple[Shaper, PageFinisher, list[PagePlan]], index: int) -> tuple[bytes | StagedFile | None, frozenset[str] | None, Diagnostic | None]:

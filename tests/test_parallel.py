@@ -157,16 +157,17 @@ def test_a_template_failing_late_in_a_page_of_megabytes_is_reported_and_nothing_
 
 
 @two_cores
-def test_pages_rendered_by_workers_forked_late_or_early_are_the_same_bytes(generated_site, tmp_path, monkeypatch):
-    # A small building process forks render workers that share its graph; a
-    # large one hands page data to the workers forked at the start instead.
-    import sitegen.build
+def test_pages_and_search_index_made_by_workers_forked_late_or_early_are_the_same_bytes(generated_site, tmp_path, monkeypatch):
+    # A small building process forks workers that share its graph to render
+    # and index; a large one hands their data to the workers forked at the start.
+    import sitegen.parallel
+    from sitegen.build import build
 
-    assert sitegen.build.forked_render_fits()
-    forked = sitegen.build.build(generated_site, tmp_path / "forked")
-    monkeypatch.setattr(sitegen.build, "FORKED_RENDER_MAX", 0)
-    assert not sitegen.build.forked_render_fits()
-    handed = sitegen.build.build(generated_site, tmp_path / "handed")
+    assert sitegen.parallel.fork_is_cheap()
+    forked = build(generated_site, tmp_path / "forked")
+    monkeypatch.setattr(sitegen.parallel, "CHEAP_FORK_MAX", 0)
+    assert not sitegen.parallel.fork_is_cheap()
+    handed = build(generated_site, tmp_path / "handed")
     assert forked.errors == handed.errors == 0
     files = sorted(p.relative_to(tmp_path / "forked") for p in (tmp_path / "forked").rglob("*") if p.is_file())
     assert len(files) > 2000
