@@ -138,22 +138,26 @@ def _link_message(root: Path, rel: str) -> str:
     return f"not followed: this symbolic link to '{target}' leads outside the site folder; copy what it points to into the site instead"
 
 
+def _text_of(data: bytes) -> str:
+    text = data.decode("utf-8").removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 def decode(data: bytes, rel_path: str, diagnostics: Diagnostics) -> str | None:
     """UTF-8 text with the byte-order mark dropped and line ends made '\\n'."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         diagnostics.error(Position(rel_path, 1, 1), "encoding", "the file is saved as UTF-16; save it as UTF-8")
         return None
     try:
-        text = data.decode("utf-8")
+        text = _text_of(data)
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         line_start = data.rfind(b"\n", 0, err.start) + 1
         column = len(data[line_start : err.start].decode("utf-8", "replace")) + 1
         diagnostics.error(Position(rel_path, line, column), "encoding", f"not valid UTF-8 (byte 0x{data[err.start]:02x}); save the file as UTF-8")
         return None
-    text = text.removeprefix("\ufeff")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     bad = BAD_CHARACTER.search(text)
     if bad:
         at = bad.start()
@@ -250,7 +254,10 @@ def _read_unchanged(root: Path, rel_path: str, digest: str) -> str | None:
         return None
     if hashlib.sha256(data).hexdigest() != digest:
         return None
-    return decode(data, rel_path, Diagnostics())
+    try:
+        return _text_of(data)  # the bytes `decode` found sound when they were parsed: not checked again
+    except UnicodeDecodeError:
+        return None
 
 
 def read_source(root: Path, rel_path: str, diagnostics: Diagnostics) -> SourceDoc | None:
