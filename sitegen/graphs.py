@@ -92,13 +92,17 @@ def wrap(text: str, size: float, room: float, lines: int) -> list[str]:
     return [fit(line, size, room) for line in out]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def num(value: float) -> str:
     """A coordinate, rounded to 0.1 px and printed without a trailing '.0'."""
+    # Cached: the pictures of entities are laid out on one grid, so the same
+    # few hundred coordinates are printed a million times on a large site.
     text = "%.1f" % value  # rounds as round(value, 1) does, without the call
     text = text[:-2] if text.endswith(".0") else text
     return "0" if text == "-0" else text
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def marker(kind: str, x: float, y: float, r: float) -> str:
     """The shape of a kind (colour alone does not tell kinds apart)."""
     if kind == "people":
