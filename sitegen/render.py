@@ -10,6 +10,7 @@ pages a change touches.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -102,7 +103,9 @@ class PagePlan:
 # small formatters
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def display_date(value: dt.date | dt.datetime | None) -> str:
+    # Cached: a site prints the same few thousand days on page after page.
     if value is None:
         return ""
     day = as_day(value)
