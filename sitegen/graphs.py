@@ -92,7 +92,7 @@ def wrap(text: str, size: float, room: float, lines: int) -> list[str]:
     return [fit(line, size, room) for line in out]
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def num(value: float) -> str:
     """A coordinate, rounded to 0.1 px and printed without a trailing '.0'."""
     # Cached: the pictures of entities are laid out on one grid, so the same
