@@ -60,45 +60,6 @@ class InlineCodeGenerator(CodeGenerator):
         else:
             super()._output_child_post(node, frame, finalize)
 
-    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
-        """Consecutive text and values printed as one piece (`yield ''.join((...))`)
-        instead of one `yield` each: every piece a page's template yields
-        passes up through each template it extends and includes, and pages
-        print thousands."""
-        if frame.buffer is not None or frame.require_output_check or self.environment.is_async:
-            super().visit_Output(node, frame)
-            return
-        finalize = self._make_finalize()
-        body: list = []  # as Jinja's own: runs of constant text, and the nodes to evaluate
-        for child in node.nodes:
-            try:
-                if not (finalize.const or isinstance(child, nodes.TemplateData)):
-                    raise nodes.Impossible()
-                const = self._output_child_to_const(child, frame, finalize)
-            except (nodes.Impossible, Exception):
-                body.append(child)
-                continue
-            if body and isinstance(body[-1], list):
-                body[-1].append(const)
-            else:
-                body.append([const])
-        if len(body) < 2:
-            super().visit_Output(node, frame)
-            return
-        self.writeline("yield ''.join((")
-        self.indent()
-        for item in body:
-            if isinstance(item, list):
-                self.writeline(self._output_const_repr(item) + ",")
-                continue
-            self.newline(item)
-            self._output_child_pre(item, frame, finalize)
-            self.visit(item, frame)
-            self._output_child_post(item, frame, finalize)
-            self.write(",")
-        self.outdent()
-        self.writeline("))")
-
     @optimizeconst
     def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
         if self.environment.is_async:
