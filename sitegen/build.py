@@ -29,7 +29,7 @@ from sitegen.link import Graph, LinkChanges, LinkMemo, link_site, relink
 from sitegen.memory import gc_paused, return_free_memory
 from sitegen.load import SourceDoc, discover, load_source, marks_to_reread, role_of, walk_files
 from sitegen.model import KINDS, Article, Entity, Site
-from sitegen.parallel import Workers, fork_is_cheap, map_handed, map_shared
+from sitegen.parallel import Workers, map_handed, map_shared
 from sitegen.search import index_files
 from sitegen.render import PagePlan, Shaper, builtin_templates, make_environment, plan_pages
 from sitegen.validate import ReferenceChecker, assemble, file_id, revalidate
@@ -495,12 +495,9 @@ class Builder:
             # Pages listing the whole site are the slowest: first, so that
             # none is left for one process while the other has finished.
             dirty.sort(key=lambda index: (bool(plans[index].subject), index))
-            if self.once and fork_is_cheap():
-                # Workers forked now shape pages from the graph themselves:
-                # nothing is pickled, and shaping is shared out too.
-                pages = map_shared(_render_page, (shaper, finisher, plans), dirty, progress=report, meanwhile=make_data_files)
-            else:
-                pages = map_handed(lambda index: shape_page(shaper, plans[index], self.root), PageFinisher.finish, finisher, dirty, self.workers, progress=report, meanwhile=make_data_files)
+            # A one-time build's shaper keeps nothing the next render needs,
+            # so workers forked late may shape pages themselves.
+            pages = map_handed(lambda index: shape_page(shaper, plans[index], self.root), PageFinisher.finish, finisher, dirty, self.workers, progress=report, meanwhile=make_data_files, fork_when_cheap=self.once)
         else:
             # Pages of one article or entity are quick; pages listing the whole
             # site (the article list, the timeline) are not: they come last,
@@ -682,12 +679,6 @@ def shape_page(shaper: Shaper, plan: PagePlan, root: Path) -> ShapedPage:
     except jinja2.TemplateError as err:
         return plan.output, plan.template, None, None, template_diagnostic(root, err, plan.template, plan.output)
     return plan.output, plan.template, context, keys, None
-
-
-def _render_page(shared: tuple[Shaper, PageFinisher, list[PagePlan]], index: int) -> tuple[bytes | StagedFile | None, frozenset[str] | None, Diagnostic | None]:
-    """Page `index` of `plans`, shaped and finished (in a forked worker for large sites)."""
-    shaper, finisher, plans = shared
-    return finisher.finish(shape_page(shaper, plans[index], finisher.root))
 
 
 def _render_for(budget: Callable[[], bool], shaper: Shaper, finisher: PageFinisher, plans: list[PagePlan]) -> list:

@@ -171,7 +171,7 @@ CHEAP_FORK_MAX = 512 << 20
 def fork_is_cheap() -> bool:
     """Whether a job that reads the building process's large structures may
     run in workers forked from it now (`map_shared`) rather than be handed
-    to the workers forked at the start (`map_handed`). Forked now, workers
+    to the workers forked at the start (see `map_handed`). Forked now, workers
     read the structure itself: nothing is pickled, and preparing the items
     is shared out too (a third less time for rendering 10,000 articles'
     pages). But a worker copies every page of memory its reading touches
@@ -179,6 +179,11 @@ def fork_is_cheap() -> bool:
     more than the time is worth."""
     size = resident_bytes()
     return size is not None and size <= CHEAP_FORK_MAX
+
+
+def _prepare_and_finish(job: tuple[Callable[[Any], Any], Callable[[Any, Any], Any], Any], item: Any) -> Any:
+    prepare, finish, state = job
+    return finish(state, prepare(item))
 
 
 def _can_fork(items: list[Any], min_items: int) -> bool:
@@ -358,9 +363,10 @@ def map_handed(
     min_items: int = MIN_ITEMS,
     progress: Callable[[int, int], None] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    fork_when_cheap: bool = False,
 ) -> list[Any]:
     """`[finish(state, prepare(item)) for item in items]`, with `prepare`
-    always in the calling process and `finish` on all cores when it pays.
+    in the calling process and `finish` on all cores when it pays.
 
     For work that reads a large structure only to make something small to
     finish (documents' text from the linked graph, then their search
@@ -372,8 +378,15 @@ def map_handed(
     (`workers`; without them, workers are forked for this call alone).
     `meanwhile` is other work for the calling process, done once enough
     prepared items wait to keep the workers busy a while.
+    With `fork_when_cheap`, when forking the calling process costs little
+    (`fork_is_cheap`), workers forked now do `prepare` too, from what they
+    share with it (`map_shared`): nothing is pickled, and preparing is
+    shared out. Only for a `prepare` whose effects the calling process does
+    not need.
     """
     items = list(items)
+    if fork_when_cheap and fork_is_cheap():
+        return map_shared(_prepare_and_finish, (prepare, finish, state), items, min_items, progress, meanwhile)
     if (workers is not None and not workers.count) or not _can_fork(items, min_items):
         return _map_here(lambda item: finish(state, prepare(item)), items, progress, meanwhile)
     if workers is None:

@@ -81,7 +81,7 @@ from operator import and_, sub
 from typing import Callable, Iterator
 
 from sitegen.memory import gc_paused
-from sitegen.parallel import Workers, fork_is_cheap, map_handed, map_shared
+from sitegen.parallel import Workers, map_handed
 
 INDEX_DIR = "search"
 """Where the index goes in the output: next to the search page (`search/index.html`)."""
@@ -406,11 +406,6 @@ def _index_described(_: None, described: tuple[int, list[list], list[tuple[str, 
     return records, index_batch(start, texts)
 
 
-def _describe_and_index(shared: tuple["_Describer", list[tuple[str, str]]], bounds: tuple[int, int]) -> tuple[list[list], tuple]:
-    """`_index_described` of `_describe_range`: a range of documents described and indexed in one process."""
-    return _index_described(None, _describe_range(*shared, bounds))
-
-
 def search_files(graph, progress: Progress | None = None, parallel: bool | None = None, batch: int = BATCH, workers: Workers | None = None) -> dict[str, bytes]:
     """The search index of a linked site, as {'search/...': bytes} (see `search_file_parts`)."""
     return dict(search_file_parts(graph, progress, parallel, batch, workers))
@@ -422,8 +417,8 @@ def search_file_parts(graph, progress: Progress | None = None, parallel: bool | 
 
     Batches of `batch` documents are indexed on every core on sites of at
     least PARALLEL_DOCS documents (`parallel` True or False decides
-    instead): by workers forked from this process when that is cheap
-    (`fork_is_cheap`), else by `workers` when given. The bytes are the same whatever the
+    instead), by `workers` when given (or by workers forked now: see
+    `map_handed`). The bytes are the same whatever the
     batches and processes.
     """
     describer = _Describer(graph)
@@ -435,12 +430,8 @@ def search_file_parts(graph, progress: Progress | None = None, parallel: bool | 
     report = (lambda done, total: progress("indexing for search", min(done * batch, count), count)) if progress else None
     if progress is not None:
         progress("indexing for search", 0, count)
-    min_items = 1 if parallel else len(ranges) + 1
-    if fork_is_cheap():
-        batches = map_shared(_describe_and_index, (describer, keys), ranges, min_items=min_items, progress=report)
-    else:
-        describe = functools.partial(_describe_range, describer, keys)
-        batches = map_handed(describe, _index_described, None, ranges, workers, min_items=min_items, progress=report)
+    describe = functools.partial(_describe_range, describer, keys)
+    batches = map_handed(describe, _index_described, None, ranges, workers, min_items=1 if parallel else len(ranges) + 1, progress=report, fork_when_cheap=True)
     records: list[list] = []
     postings = _Postings()
     for batch_records, batch_postings in batches:
