@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Iterable
 
@@ -201,8 +202,30 @@ def entity_graph(shaper: "Shaper", entity_id: str) -> dict | None:
     if not neighbours:
         return None
     cards = {item["id"]: shaper.entity_card(item["id"]) for item in neighbours}
-    svg = entity_graph_svg(entity, neighbours, cards, total)
+    svg = EntityGraphSvg(entity.name, entity.kind, neighbours, cards, total)
     return {"svg": svg, "shown": len(neighbours), "total": total}
+
+
+@dataclass(frozen=True)
+class EntityGraphSvg:
+    """An entity's connections (`entity_graph_svg`), drawn when the page prints it.
+
+    What it is drawn from is a fraction of the SVG's size, and drawing is a
+    third of the time an entity page's data takes to make: a page handed to
+    a worker (see `parallel.map_handed`) is drawn there, not by the process
+    that prepares every page."""
+
+    name: str
+    kind: str
+    neighbours: list[dict]
+    cards: dict[str, dict]
+    total: int
+
+    def __html__(self) -> str:
+        return entity_graph_svg(self.name, self.kind, self.neighbours, self.cards, self.total)
+
+    def __str__(self) -> str:
+        return self.__html__()
 
 
 WIDTH = 680
@@ -214,7 +237,7 @@ NAME_SIZE = 14
 LABEL_SIZE = 12
 
 
-def entity_graph_svg(entity, neighbours: list[dict], cards: dict[str, dict], total: int) -> str:
+def entity_graph_svg(name: str, kind: str, neighbours: list[dict], cards: dict[str, dict], total: int) -> str:
     """Two columns of neighbours, one row each, edges from the entity in the middle."""
     half = (len(neighbours) + 1) // 2
     columns = [neighbours[:half], neighbours[half:]] if len(neighbours) > 1 else [[], neighbours]
@@ -222,18 +245,18 @@ def entity_graph_svg(entity, neighbours: list[dict], cards: dict[str, dict], tot
     legend_y = TOP + rows * ROW + 22
     height = legend_y + 12
     centre_x, centre_y = WIDTH / 2, TOP + rows * ROW / 2
-    name_lines = wrap(entity.name, 15, 2 * COLUMN - 60, 3)
+    name_lines = wrap(name, 15, 2 * COLUMN - 60, 3)
     box_w = max(text_width(line, 15) for line in name_lines) + 24
     box_h = len(name_lines) * 19 + 14
     title_id, desc_id = "graph-title", "graph-desc"
-    kinds_shown = sorted({entity.kind} | {n["kind"] for n in neighbours}, key=KINDS.index)
+    kinds_shown = sorted({kind} | {n["kind"] for n in neighbours}, key=KINDS.index)
     shown = f"{len(neighbours)} of {total}" if total > len(neighbours) else str(total)
-    desc = f"{entity.name} ({KIND_SINGULAR[entity.kind]}) and {shown} related entit{'y' if total == 1 else 'ies'}: " + "; ".join(
+    desc = f"{name} ({KIND_SINGULAR[kind]}) and {shown} related entit{'y' if total == 1 else 'ies'}: " + "; ".join(
         f"{cards[n['id']]['name']} ({KIND_SINGULAR[n['kind']]}), {edge_label(n)}" for n in neighbours
     ) + "."
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="graph-svg entity-graph" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" aria-labelledby="{title_id}" aria-describedby="{desc_id}">',
-        f'<title id="{title_id}">Connections of {escape(entity.name)}</title>',
+        f'<title id="{title_id}">Connections of {escape(name)}</title>',
         f'<desc id="{desc_id}">{escape(desc)}</desc>',
     ]
     edges: list[str] = []
@@ -266,7 +289,7 @@ def entity_graph_svg(entity, neighbours: list[dict], cards: dict[str, dict], tot
     parts += edges
     parts.append("</g>")
     parts += nodes
-    parts.append(f'<g class="centre kind-{entity.kind}">')
+    parts.append(f'<g class="centre kind-{kind}">')
     parts.append(f'<rect class="box" x="{num(centre_x - box_w / 2)}" y="{num(centre_y - box_h / 2)}" width="{num(box_w)}" height="{num(box_h)}" rx="8"/>')
     first_y = centre_y - (len(name_lines) - 1) * 19 / 2 + 5
     for index, line in enumerate(name_lines):
