@@ -62,6 +62,27 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+WRITE_CHUNK = 1 << 18
+"""Bytes of a file written at a time when it comes in parts."""
+
+
+def _coalesced(parts: Iterable[bytes]) -> Iterator[bytes]:
+    """`parts` joined into chunks of at least WRITE_CHUNK bytes (the last
+    one excepted): a data file comes an item at a time, a million items on
+    a large site, and a system call and a digest update for each showed."""
+    pending: list[bytes] = []
+    size = 0
+    for part in parts:
+        pending.append(part)
+        size += len(part)
+        if size >= WRITE_CHUNK:
+            yield b"".join(pending)
+            pending.clear()
+            size = 0
+    if pending:
+        yield b"".join(pending)
+
+
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -273,9 +294,9 @@ class Staging:
         is never held), unless the output already has exactly these bytes."""
         sha = hashlib.sha256()
         with self._staged_file(rel) as write:
-            for part in parts:
-                sha.update(part)
-                write(part)
+            for chunk in _coalesced(parts):
+                sha.update(chunk)
+                write(chunk)
         if self._unchanged(rel, sha.hexdigest()):
             os.unlink(os.path.join(self.folder, rel))
             return StagedFile(rel, sha.hexdigest(), False)
