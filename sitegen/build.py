@@ -59,6 +59,8 @@ class BuildResult:
     """Pages the previous render made that this one no longer makes."""
     up_to_date: bool = False
     """Nothing had changed since the last build, so nothing was done."""
+    source_digests: dict[str, str] = field(default_factory=dict)
+    """Site-relative path → SHA-256 of each source as a one-time build read it."""
 
     @property
     def errors(self) -> int:
@@ -328,10 +330,10 @@ class Builder:
         started = time.perf_counter()
         paths, listed, reparsed = self.refresh(changed)
         update = self.update(paths, reparsed)
+        digests = None  # a one-time build's bodies and fact sheets are read again by these
         if update is None:
             file_problems = Diagnostics()
             site = self.assemble(paths, listed, file_problems)
-            digests = None  # a one-time build's bodies and fact sheets are read again by these
             if self.once:
                 digests = {rel: parsed.source.digest for rel, parsed in self._parsed.items() if parsed.source is not None}
                 self.release_parses(site, digests)
@@ -339,7 +341,7 @@ class Builder:
             graph = link_site(site, link_problems, texts=self.reusable_texts(site), memo=self._link_memo, store=self.store, body_digests=digests, workers=self.workers)
             update = _Update(graph, None, by_path(file_problems.items), by_path(link_problems.items))
         diagnostics = Diagnostics([d for problems in (update.file_problems, update.link_problems) for items in problems.values() for d in items])
-        result = BuildResult([], graph=update.graph)
+        result = BuildResult([], graph=update.graph, source_digests=digests or {})
         if diagnostics.error_count == 0:
             if self.once:
                 self.release_sources(update.graph)
@@ -751,8 +753,8 @@ def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict
     except OutputError as err:
         return BuildResult([_output_problem(out_dir, err)])
     cache = BuildCache(root)
-    fingerprint = input_fingerprint(root, builtin_templates(), {"base_url": base_url, "drafts": drafts})
-    cached = cache.lookup(fingerprint, out_dir)
+    options = {"base_url": base_url, "drafts": drafts}
+    cached = cache.lookup(lambda: input_fingerprint(root, builtin_templates(), options), out_dir)
     if cached is not None:
         result = BuildResult(cached, write=WriteResult(), up_to_date=True)
         result.seconds = time.perf_counter() - started
@@ -783,6 +785,6 @@ def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict
         result.files, result.staged = {}, []
         result.diagnostics.append(_output_problem(out_dir, err))
         return result
-    cache.store(fingerprint, out_dir, result.diagnostics)
+    cache.store(input_fingerprint(root, builtin_templates(), options, known=result.source_digests), out_dir, result.diagnostics)
     result.seconds = time.perf_counter() - started
     return result

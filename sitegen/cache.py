@@ -18,6 +18,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 from sitegen import __version__
 from sitegen.diagnostics import Diagnostic, Position
@@ -28,8 +29,13 @@ CACHE_DIR = ".sitegen-cache"
 FORMAT = 1
 
 
-def input_fingerprint(root: Path, theme_dir: Path, options: dict) -> str:
-    """One digest of everything a build reads, and how it was asked to build."""
+def input_fingerprint(root: Path, theme_dir: Path, options: dict, known: dict[str, str] | None = None) -> str:
+    """One digest of everything a build reads, and how it was asked to build.
+
+    It is made of each file's own SHA-256; `known` holds those a build
+    worked out already as it read the files (site-relative path → hex
+    digest), which are then not read again."""
+    known = known or {}
     digest = hashlib.sha256()
     digest.update(json.dumps({"version": __version__, "format": FORMAT, "python": sys.version, "options": options}, sort_keys=True).encode())
     sources = [(root, rel) for folder in ("content", "templates", "static") for rel in walk_files(root, folder)]
@@ -41,12 +47,13 @@ def input_fingerprint(root: Path, theme_dir: Path, options: dict) -> str:
     package = Path(__file__).resolve().parent
     sources += [(package, rel) for rel in walk_files(package, ".") if rel.endswith((".py", ".json"))]
     for base, rel in sources:
-        try:
-            data = (base / rel).read_bytes()
-        except OSError:
-            data = b"\0unreadable"
-        digest.update(f"{base}:{rel}:{len(data)}\0".encode())
-        digest.update(data)
+        file_digest = known.get(rel) if base == root else None
+        if file_digest is None:
+            try:
+                file_digest = hashlib.sha256((base / rel).read_bytes()).hexdigest()
+            except OSError:
+                file_digest = "unreadable"
+        digest.update(f"{base}:{rel}:{file_digest}\0".encode())
     return digest.hexdigest()
 
 
@@ -63,13 +70,15 @@ class BuildCache:
     def __init__(self, root: Path):
         self.path = root / CACHE_DIR / "build.json"
 
-    def lookup(self, fingerprint: str, out_dir: Path) -> list[Diagnostic] | None:
-        """The diagnostics of an identical earlier build whose output is still in place, or None."""
+    def lookup(self, fingerprint: Callable[[], str], out_dir: Path) -> list[Diagnostic] | None:
+        """The diagnostics of an identical earlier build whose output is still
+        in place, or None. `fingerprint()` (reading every input) is asked
+        only when there is such an output to compare the inputs with."""
         try:
             record = json.loads(self.path.read_text("utf-8"))
-            if record.get("format") != FORMAT or record.get("fingerprint") != fingerprint:
+            if record.get("format") != FORMAT or record.get("output") != str(out_dir.resolve()) or record.get("manifest") != manifest_digest(out_dir):
                 return None
-            if record.get("output") != str(out_dir.resolve()) or record.get("manifest") != manifest_digest(out_dir):
+            if record.get("fingerprint") != fingerprint():
                 return None
             if not all(os.path.isfile(out_dir / rel) for rel in read_manifest(out_dir)):
                 return None  # someone removed output files since

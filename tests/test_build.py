@@ -276,6 +276,27 @@ def test_unchanged_build_does_nothing_and_any_change_builds(tmp_path):
     assert (out / "people/ben-wallace/index.html").is_file()
 
 
+def test_the_cache_record_covers_every_input_the_build_read(tmp_path):
+    # The record's digest of the inputs is made from what the build read as
+    # it went; the next build's, from the files: they must agree on each
+    # kind of input, and any edit must tell them apart.
+    site = copy_example(tmp_path / "site")
+    out = tmp_path / "out"
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static/note.txt").write_text("one\n")
+    edits = [
+        site / "content/articles/uk-troops-kabul-2021.md",
+        next((site / "content/people").glob("*.yaml")),
+        site / "sitegen.yaml",
+        site / "static/note.txt",
+    ]
+    assert sitegen("build", site, "-o", out).code == 0
+    for path in edits:
+        assert "up to date" in sitegen("build", site, "-o", out).stdout, path
+        path.write_bytes(path.read_bytes() + b"\n# edited\n")
+        assert "up to date" not in sitegen("build", site, "-o", out).stdout, path
+
+
 def test_a_corrupt_or_foreign_cache_is_ignored(tmp_path):
     site = copy_example(tmp_path / "site")
     out = tmp_path / "out"
