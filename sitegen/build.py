@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Iterator
 import jinja2
 
 from sitegen.bodystore import BodyStore
-from sitegen.cache import BuildCache, input_fingerprint
+from sitegen.cache import BuildCache, file_digest, input_files, input_fingerprint
 from sitegen.data import facts_json_parts, graph_json_parts
 from sitegen.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Position, by_path
 from sitegen.deps import RecordingShaper, key_digests, update_digests
@@ -754,7 +754,8 @@ def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict
         return BuildResult([_output_problem(out_dir, err)])
     cache = BuildCache(root)
     options = {"base_url": base_url, "drafts": drafts}
-    cached = cache.lookup(lambda: input_fingerprint(root, builtin_templates(), options), out_dir)
+    inputs = input_files(root, builtin_templates())
+    cached = cache.lookup(lambda: input_fingerprint(inputs, options), out_dir)
     if cached is not None:
         result = BuildResult(cached, write=WriteResult(), up_to_date=True)
         result.seconds = time.perf_counter() - started
@@ -763,6 +764,11 @@ def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict
         staging = Staging(out_dir)
     except OutputError as err:
         return BuildResult([_output_problem(out_dir, err)])
+    # The build reports the digests of the sources it reads; every other
+    # input is read now, before the build does, so that one edited during
+    # the build is found changed by the next.
+    read_by_build = {(root, rel) for rel in discover(root)}
+    digests = {file: file_digest(file) for file in inputs if file not in read_by_build}
     result = BuildResult([])
     try:
         store = BodyStore(staging.scratch())
@@ -785,6 +791,7 @@ def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict
         result.files, result.staged = {}, []
         result.diagnostics.append(_output_problem(out_dir, err))
         return result
-    cache.store(input_fingerprint(root, builtin_templates(), options, known=result.source_digests), out_dir, result.diagnostics)
+    digests.update({(root, rel): digest for rel, digest in result.source_digests.items()})
+    cache.store(input_fingerprint(inputs, options, digests), out_dir, result.diagnostics)
     result.seconds = time.perf_counter() - started
     return result

@@ -29,31 +29,42 @@ CACHE_DIR = ".sitegen-cache"
 FORMAT = 1
 
 
-def input_fingerprint(root: Path, theme_dir: Path, options: dict, known: dict[str, str] | None = None) -> str:
-    """One digest of everything a build reads, and how it was asked to build.
+InputFile = tuple[Path, str]
+"""(folder, path inside it) of one file a build reads."""
 
-    It is made of each file's own SHA-256; `known` holds those a build
-    worked out already as it read the files (site-relative path → hex
-    digest), which are then not read again."""
-    known = known or {}
-    digest = hashlib.sha256()
-    digest.update(json.dumps({"version": __version__, "format": FORMAT, "python": sys.version, "options": options}, sort_keys=True).encode())
-    sources = [(root, rel) for folder in ("content", "templates", "static") for rel in walk_files(root, folder)]
+
+def input_files(root: Path, theme_dir: Path) -> list[InputFile]:
+    """Every file a build reads, in a stable order."""
+    files = [(root, rel) for folder in ("content", "templates", "static") for rel in walk_files(root, folder)]
     if (root / CONFIG_FILE).is_file():
-        sources.append((root, CONFIG_FILE))
-    sources += [(theme_dir, rel) for rel in walk_files(theme_dir, ".")]
+        files.append((root, CONFIG_FILE))
+    files += [(theme_dir, rel) for rel in walk_files(theme_dir, ".")]
     # sitegen's own code and schemas: a changed checkout builds anew even
     # when its version number stayed the same.
     package = Path(__file__).resolve().parent
-    sources += [(package, rel) for rel in walk_files(package, ".") if rel.endswith((".py", ".json"))]
-    for base, rel in sources:
-        file_digest = known.get(rel) if base == root else None
-        if file_digest is None:
-            try:
-                file_digest = hashlib.sha256((base / rel).read_bytes()).hexdigest()
-            except OSError:
-                file_digest = "unreadable"
-        digest.update(f"{base}:{rel}:{file_digest}\0".encode())
+    files += [(package, rel) for rel in walk_files(package, ".") if rel.endswith((".py", ".json"))]
+    return files
+
+
+def file_digest(file: InputFile) -> str:
+    """The SHA-256 of one input's bytes (hex)."""
+    base, rel = file
+    try:
+        return hashlib.sha256((base / rel).read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def input_fingerprint(files: list[InputFile], options: dict, known: dict[InputFile, str] | None = None) -> str:
+    """One digest of `files` and of how the build was asked to build.
+
+    It is made of each file's own digest; `known` holds those worked out
+    already (a build's, as it read its sources), which are not read again."""
+    known = known or {}
+    digest = hashlib.sha256()
+    digest.update(json.dumps({"version": __version__, "format": FORMAT, "python": sys.version, "options": options}, sort_keys=True).encode())
+    for base, rel in files:
+        digest.update(f"{base}:{rel}:{known.get((base, rel)) or file_digest((base, rel))}\0".encode())
     return digest.hexdigest()
 
 
