@@ -267,6 +267,14 @@ the job's items, so that the workers' last items keep no one waiting."""
 LARGE_ITEM = 1 << 20
 """Pickled bytes past which a worker hands the memory a batch took back to
 the system when done with it (a page listing the whole site, say)."""
+HUGE_ITEM = 16 << 20
+"""An item whose pickle is past LARGE_ITEM is finished by the calling
+process, which holds its payload already, when the workers have as many
+pickled bytes waiting (they go on meanwhile), and one past HUGE_ITEM (a
+page listing the whole site) always is: a worker would hold it unpickled,
+several times its pickled size (hundreds of megabytes at 100,000
+articles), beside the calling process's copy, at the build's busiest
+moment. Its pickle is made only to weigh it."""
 BATCH_ITEMS = 16
 BATCH_BYTES = 256 << 10
 """Items travel to a worker in batches of up to 16 items or 256 KB: each
@@ -451,6 +459,13 @@ def map_handed(
                 del payload  # not held while the next item is prepared (a page's data can be hundreds of megabytes)
                 continue
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            with lock:
+                here = len(data) > LARGE_ITEM and (len(data) > HUGE_ITEM or backlog[0] >= len(data))
+            if here:  # see HUGE_ITEM
+                del data
+                record(number, finish(state, payload))
+                del payload
+                continue
             del payload
             if len(data) > LARGE_ITEM:
                 # glibc keeps what pickles of this size took once they are

@@ -49,6 +49,25 @@ def test_a_failure_in_a_worker_is_raised_in_the_caller_and_the_workers_stop():
     assert map_handed(lambda n: n, _fail_in_a_worker, me, range(3000), workers) == list(range(3000))
 
 
+def _where_and_size(parent_pid: int, payload: bytes) -> tuple[bool, int]:
+    return os.getpid() != parent_pid, len(payload)
+
+
+@two_cores
+def test_an_item_of_many_megabytes_is_finished_by_the_caller_which_holds_it_already():
+    # A worker would hold it pickled and then unpickled, beside the
+    # caller's copy: the peak memory of a large site's build.
+    from sitegen.parallel import HUGE_ITEM
+
+    me = os.getpid()
+    sizes = [100] * 1000 + [HUGE_ITEM + 1] + [100] * 1000
+    with Workers() as workers:
+        results = map_handed(lambda size: b"x" * size, _where_and_size, me, sizes, workers)
+    assert [size for _, size in results] == sizes
+    assert results[1000] == (False, HUGE_ITEM + 1)
+    assert any(elsewhere for elsewhere, _ in results)  # the workers still took their share
+
+
 def test_small_jobs_and_one_core_stay_in_the_calling_process():
     me = os.getpid()
     results = map_handed(lambda n: n, _where_and_square, me, range(10))
