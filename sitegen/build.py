@@ -764,11 +764,11 @@ def _build(root: Path, out_dir: Path, base_url: str | None, drafts: bool, strict
         staging = Staging(out_dir)
     except OutputError as err:
         return BuildResult([_output_problem(out_dir, err)])
-    # The build reports the digests of the sources it reads; every other
-    # input is read now, before the build does, so that one edited during
-    # the build is found changed by the next.
-    read_by_build = {(root, rel) for rel in discover(root)}
-    digests = {file: file_digest(file) for file in inputs if file not in read_by_build}
+    # The build reports the digests of the sources it reads; the other
+    # inputs (templates, static files, sitegen's code) are read now, before
+    # the build does, so that one edited during the build is found changed
+    # by the next.
+    digests = {(base, rel): file_digest((base, rel)) for base, rel in inputs if base != root or role_of(rel) is None}
     result = BuildResult([])
     try:
         store = BodyStore(staging.scratch())

@@ -454,17 +454,14 @@ def map_handed(
             with lock:
                 worker = min(range(workers.count), key=loads.__getitem__)
                 handed = loads[worker] < steady or (meanwhile is not None and not enough)
-            if not handed:
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL) if handed else None
+            if data is not None and len(data) > LARGE_ITEM:
+                with lock:
+                    if len(data) > HUGE_ITEM or backlog[0] >= len(data):
+                        data = None  # finished here: see HUGE_ITEM
+            if data is None:
                 record(number, finish(state, payload))
                 del payload  # not held while the next item is prepared (a page's data can be hundreds of megabytes)
-                continue
-            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-            with lock:
-                here = len(data) > LARGE_ITEM and (len(data) > HUGE_ITEM or backlog[0] >= len(data))
-            if here:  # see HUGE_ITEM
-                del data
-                record(number, finish(state, payload))
-                del payload
                 continue
             del payload
             if len(data) > LARGE_ITEM:
